@@ -1,0 +1,57 @@
+/**
+ * The environment contract: Gymnasium semantics in TypeScript spelling.
+ *
+ * An environment file's default export is a class (or factory) whose instances satisfy {@link Env}. Types are
+ * structural, so a user's file needs no import. See DESIGN.md "The environment-file contract".
+ */
+import type { SpaceSpec } from "./spaces";
+
+/** An observation as an env returns it: a flat array of numbers (row-major for multi-dimensional Boxes). */
+export type Observation = number[] | Float32Array | Float64Array | Int32Array | number;
+
+/** An action as the trainer sends it: an integer for Discrete, an array for Box/MultiDiscrete/MultiBinary. */
+export type Action = number | number[];
+
+/** Options to `reset`, as in Gymnasium's `reset(seed=None, options=None)`. */
+export interface ResetOptions {
+  /** Seeds the env's own random generator; the same seed must give the same first observation. */
+  seed?: number;
+  [key: string]: unknown;
+}
+
+/** What `reset` returns: Gymnasium's `(observation, info)`. */
+export interface ResetResult {
+  observation: Observation;
+  info?: Record<string, unknown>;
+}
+
+/** What `step` returns: Gymnasium's `(observation, reward, terminated, truncated, info)`. */
+export interface StepResult {
+  observation: Observation;
+  /** Scalar reward for this transition. Must be finite. */
+  reward: number;
+  /** A true end state of the MDP: the value target does not bootstrap. */
+  terminated: boolean;
+  /** The episode was cut (time limit): the value target bootstraps from V(observation). */
+  truncated: boolean;
+  info?: Record<string, unknown>;
+}
+
+/** A frame from `render()`; the replay issue defines the full shape of scenes. */
+export type Frame =
+  | { type: "rgb"; width: number; height: number; data: Uint8Array }
+  | { type: "scene"; width: number; height: number; shapes: unknown[] }
+  | { type: "text"; text: string };
+
+/** The environment interface every env file's default export must produce. */
+export interface Env {
+  observationSpace: SpaceSpec;
+  actionSpace: SpaceSpec;
+  reset(options?: ResetOptions): ResetResult;
+  step(action: Action): StepResult;
+  render?(): Frame;
+  close?(): void;
+}
+
+/** A factory that builds one env copy; `options` come from the config's `envKwargs`. */
+export type EnvFactory = (options?: Record<string, unknown>) => Env;
