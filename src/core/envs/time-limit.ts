@@ -1,0 +1,39 @@
+/**
+ * Gymnasium's `TimeLimit` wrapper: sets `truncated` after `maxEpisodeSteps` steps unless the episode terminated.
+ */
+import type { Action, Env, Frame, ResetOptions, ResetResult, StepResult } from "../env";
+
+export class TimeLimit implements Env {
+  private elapsed = 0;
+  constructor(
+    readonly env: Env,
+    readonly maxEpisodeSteps: number,
+  ) {
+    if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
+      throw new Error(`maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
+    }
+  }
+  get observationSpace() {
+    return this.env.observationSpace;
+  }
+  get actionSpace() {
+    return this.env.actionSpace;
+  }
+  reset(options?: ResetOptions): ResetResult {
+    this.elapsed = 0;
+    return this.env.reset(options);
+  }
+  step(action: Action): StepResult {
+    const r = this.env.step(action);
+    this.elapsed += 1;
+    if (this.elapsed >= this.maxEpisodeSteps && !r.terminated) return { ...r, truncated: true };
+    return r;
+  }
+  render(): Frame {
+    if (!this.env.render) throw new Error("the wrapped env has no render()");
+    return this.env.render();
+  }
+  close(): void {
+    this.env.close?.();
+  }
+}

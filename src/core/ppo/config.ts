@@ -1,0 +1,313 @@
+/**
+ * PPO hyperparameters: defaults, presets, the JSON schema, validation and resolution with provenance.
+ *
+ * Resolution order (DESIGN.md): CLI flags / command arguments > env file's exported `config` > workspace settings >
+ * preset for the env > defaults. {@link resolveConfig} records where each value came from.
+ */
+import Ajv, { type ErrorObject } from "ajv";
+
+export type Schedule = "constant" | "linear";
+
+export interface PPOConfig {
+  /** Environment steps to train for (summed over all env copies). */
+  totalTimesteps: number;
+  /** Parallel env copies (N). */
+  nEnvs: number;
+  /** Steps per env per rollout (T); the batch is N * T. */
+  nSteps: number;
+  /** Minibatch size (SB3 `batch_size`). Ignored when `nMinibatches` is set. */
+  batchSize: number;
+  /** Number of minibatches per epoch (CleanRL `num_minibatches`); overrides `batchSize` when set. */
+  nMinibatches: number | null;
+  /** Passes over the batch per update (K). */
+  nEpochs: number;
+  learningRate: number;
+  /** `linear` anneals the learning rate to 0 over the run (core detail 4). */
+  lrSchedule: Schedule;
+  gamma: number;
+  gaeLambda: number;
+  /** PPO clip epsilon. */
+  clipRange: number;
+  clipRangeSchedule: Schedule;
+  /** Value-loss clipping range (core detail 9); null turns it off (SB3's default). */
+  clipRangeVf: number | null;
+  normalizeAdvantage: boolean;
+  entCoef: number;
+  vfCoef: number;
+  /** Global gradient-norm clip (core detail 11). */
+  maxGradNorm: number;
+  /** Stop the epochs of an update once approx_kl > 1.5 * targetKl (SB3 rule); null = off. */
+  targetKl: number | null;
+  netArch: { pi: number[]; vf: number[] };
+  activation: "tanh" | "relu";
+  orthoInit: boolean;
+  logStdInit: number;
+  logStdRange: [number, number];
+  normalizeObservation: boolean;
+  normalizeReward: boolean;
+  clipObservation: number;
+  clipReward: number;
+  /** Overrides the env file's `maxEpisodeSteps` (time limit -> truncated); null keeps the file's. */
+  maxEpisodeSteps: number | null;
+  /** Options passed to the env class constructor or factory. */
+  envKwargs: Record<string, unknown>;
+  seed: number;
+  backend: "auto" | "tensorflow" | "wasm" | "cpu";
+  /** Episodes in the `ep_rew_mean` window (SB3 `stats_window_size`). */
+  statsWindowSize: number;
+  /** Save a checkpoint every this many updates (0 = only the final one). */
+  checkpointEvery: number;
+}
+
+/**
+ * Defaults: SB3's PPO defaults (ppo-anchors §2.1) with 4 env copies x 512 steps (the same 2048-sample batch as SB3's
+ * n_steps=2048 on one env) so that even a default run uses a vector env.
+ */
+export const DEFAULT_CONFIG: PPOConfig = {
+  totalTimesteps: 200_000,
+  nEnvs: 4,
+  nSteps: 512,
+  batchSize: 64,
+  nMinibatches: null,
+  nEpochs: 10,
+  learningRate: 3e-4,
+  lrSchedule: "constant",
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  clipRangeSchedule: "constant",
+  clipRangeVf: null,
+  normalizeAdvantage: true,
+  entCoef: 0.0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  targetKl: null,
+  netArch: { pi: [64, 64], vf: [64, 64] },
+  activation: "tanh",
+  orthoInit: true,
+  logStdInit: 0,
+  logStdRange: [-20, 2],
+  normalizeObservation: false,
+  normalizeReward: false,
+  clipObservation: 10,
+  clipReward: 10,
+  maxEpisodeSteps: null,
+  envKwargs: {},
+  seed: 1,
+  backend: "auto",
+  statsWindowSize: 100,
+  checkpointEvery: 0,
+};
+
+/**
+ * Tuned presets by built-in env id.
+ * - CartPole-v1: rl-baselines3-zoo `hyperparams/ppo.yml` (ppo-anchors §2.5), `lin_0.001` and `lin_0.2` as linear
+ *   schedules.
+ * - Pendulum-v1: the zoo's settings (n_envs 4, n_steps 1024, gamma 0.9, gae_lambda 0.95, 10 epochs, lr 1e-3) without
+ *   gSDE; see the learning test for the return this reaches.
+ */
+export const PRESETS: Record<string, Partial<PPOConfig>> = {
+  "CartPole-v1": {
+    totalTimesteps: 100_000,
+    nEnvs: 8,
+    nSteps: 32,
+    batchSize: 256,
+    gaeLambda: 0.8,
+    gamma: 0.98,
+    nEpochs: 20,
+    entCoef: 0.0,
+    learningRate: 1e-3,
+    lrSchedule: "linear",
+    clipRange: 0.2,
+    clipRangeSchedule: "linear",
+  },
+  "Pendulum-v1": {
+    totalTimesteps: 150_000,
+    nEnvs: 4,
+    nSteps: 1024,
+    batchSize: 64,
+    gaeLambda: 0.95,
+    gamma: 0.9,
+    nEpochs: 10,
+    entCoef: 0.0,
+    learningRate: 1e-3,
+    lrSchedule: "constant",
+    clipRange: 0.2,
+  },
+};
+
+const positiveInt = { type: "integer", minimum: 1 };
+const unit = { type: "number", minimum: 0, maximum: 1 };
+const nonNeg = { type: "number", minimum: 0 };
+const schedule = { enum: ["constant", "linear"] };
+const layers = { type: "array", items: positiveInt, maxItems: 16 };
+
+/** JSON schema of a (partial) PPO config, as written in config files and `export const config`. */
+export const CONFIG_SCHEMA = {
+  $id: "https://ppo-lab.dev/schemas/config.json",
+  title: "PPO Lab configuration",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    $schema: { type: "string" },
+    totalTimesteps: { ...positiveInt, description: "Environment steps to train for (summed over env copies)." },
+    nEnvs: { ...positiveInt, maximum: 1024, description: "Parallel env copies." },
+    nSteps: { ...positiveInt, description: "Steps per env per rollout; batch = nEnvs * nSteps." },
+    batchSize: { ...positiveInt, description: "Minibatch size (SB3 batch_size)." },
+    nMinibatches: { anyOf: [positiveInt, { type: "null" }], description: "Minibatches per epoch (CleanRL); overrides batchSize." },
+    nEpochs: { ...positiveInt, description: "Passes over the batch per update." },
+    learningRate: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "Adam learning rate." },
+    lrSchedule: { ...schedule, description: "linear anneals the learning rate to 0." },
+    gamma: { ...unit, description: "Discount factor." },
+    gaeLambda: { ...unit, description: "GAE lambda." },
+    clipRange: { type: "number", exclusiveMinimum: 0, maximum: 10, description: "PPO clip epsilon." },
+    clipRangeSchedule: schedule,
+    clipRangeVf: { anyOf: [{ type: "number", exclusiveMinimum: 0 }, { type: "null" }], description: "Value clipping; null = off." },
+    normalizeAdvantage: { type: "boolean" },
+    entCoef: { ...nonNeg, description: "Entropy bonus coefficient." },
+    vfCoef: { ...nonNeg, description: "Value loss coefficient." },
+    maxGradNorm: { type: "number", exclusiveMinimum: 0, description: "Global gradient-norm clip." },
+    targetKl: { anyOf: [{ type: "number", exclusiveMinimum: 0 }, { type: "null" }], description: "KL early stop; null = off." },
+    netArch: {
+      type: "object",
+      additionalProperties: false,
+      required: ["pi", "vf"],
+      properties: { pi: layers, vf: layers },
+    },
+    activation: { enum: ["tanh", "relu"] },
+    orthoInit: { type: "boolean" },
+    logStdInit: { type: "number", minimum: -20, maximum: 5 },
+    logStdRange: { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 },
+    normalizeObservation: { type: "boolean" },
+    normalizeReward: { type: "boolean" },
+    clipObservation: { type: "number", exclusiveMinimum: 0 },
+    clipReward: { type: "number", exclusiveMinimum: 0 },
+    maxEpisodeSteps: { anyOf: [positiveInt, { type: "null" }] },
+    envKwargs: { type: "object" },
+    seed: { type: "integer", minimum: 0, maximum: 2147483647 },
+    backend: { enum: ["auto", "tensorflow", "wasm", "cpu"] },
+    statsWindowSize: positiveInt,
+    checkpointEvery: { type: "integer", minimum: 0 },
+  },
+} as const;
+
+/** A config failed validation; `issues` lists every problem as "where: what". */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n  - ${issues.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}
+
+function formatIssue(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "(top level)";
+  if (e.keyword === "additionalProperties") {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const known = Object.keys(CONFIG_SCHEMA.properties);
+    const hint = e.instancePath === "" ? closest(key, known) : undefined;
+    return `unknown option "${key}"${where !== "(top level)" ? ` in ${where}` : ""}${hint ? ` (did you mean "${hint}"?)` : ""}`;
+  }
+  if (e.keyword === "enum") {
+    return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  return `${where} ${e.message ?? "is invalid"}`;
+}
+
+/**
+ * Validates a partial config against {@link CONFIG_SCHEMA}.
+ * @param source where the object came from, for the message (a file path, "--config", "settings", ...)
+ * @throws ConfigError listing every problem.
+ */
+export function validatePartialConfig(obj: unknown, source: string): Partial<PPOConfig> {
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
+    throw new ConfigError(source, [`the configuration must be a JSON object, got ${Array.isArray(obj) ? "an array" : typeof obj}`]);
+  }
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    validator = ajv.compile(CONFIG_SCHEMA);
+  }
+  if (!validator(obj)) {
+    const issues = (validator.errors ?? []).filter((e) => e.keyword !== "anyOf").map(formatIssue);
+    throw new ConfigError(source, [...new Set(issues)]);
+  }
+  const { $schema: _ignored, ...rest } = obj as Record<string, unknown>;
+  return rest as Partial<PPOConfig>;
+}
+
+export type ConfigSourceKind = "default" | "preset" | "settings" | "file" | "flag";
+
+export interface ConfigLayer {
+  kind: ConfigSourceKind;
+  /** Human-readable origin, e.g. the file path or "CartPole-v1 preset". */
+  label: string;
+  values: Partial<PPOConfig>;
+}
+
+export interface ResolvedConfig {
+  config: PPOConfig;
+  /** For each key, the layer kind that set its final value. */
+  sources: Record<keyof PPOConfig, ConfigSourceKind>;
+}
+
+/**
+ * Merges layers in increasing priority (later wins) over {@link DEFAULT_CONFIG} and checks cross-field constraints.
+ * @throws ConfigError when the merged config is inconsistent (e.g. a minibatch larger than the batch).
+ */
+export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
+  const config: PPOConfig = structuredClone(DEFAULT_CONFIG);
+  const sources = Object.fromEntries(Object.keys(DEFAULT_CONFIG).map((k) => [k, "default"])) as ResolvedConfig["sources"];
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer.values)) {
+      if (v === undefined) continue;
+      (config as unknown as Record<string, unknown>)[k] = structuredClone(v);
+      sources[k as keyof PPOConfig] = layer.kind;
+    }
+  }
+  const issues: string[] = [];
+  const batch = config.nEnvs * config.nSteps;
+  if (config.nMinibatches !== null && config.nMinibatches > batch) {
+    issues.push(`nMinibatches (${config.nMinibatches}) is larger than the batch nEnvs * nSteps = ${batch}`);
+  }
+  if (config.logStdRange[0] >= config.logStdRange[1]) issues.push(`logStdRange must be [min, max] with min < max`);
+  if (issues.length) throw new ConfigError(layers.map((l) => l.label).join(" + ") || "defaults", issues);
+  return { config, sources };
+}
+
+/** Minibatch size actually used: batch / nMinibatches, or min(batchSize, batch). */
+export function minibatchSize(c: PPOConfig): number {
+  const batch = c.nEnvs * c.nSteps;
+  if (c.nMinibatches !== null) return Math.max(1, Math.floor(batch / c.nMinibatches));
+  return Math.min(c.batchSize, batch);
+}

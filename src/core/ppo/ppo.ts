@@ -1,0 +1,482 @@
+/**
+ * PPO-Clip (Schulman et al. 2017, "Proximal Policy Optimization Algorithms"), one stage per method, in the order
+ * CleanRL's `ppo.py` reads: collect rollout -> GAE -> for epochs, for minibatches: ratio, clipped surrogate, value
+ * loss, entropy, gradient step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Adam, type AdamState } from "../nn/adam";
+import { ObservationNormalizer, RewardScaler } from "../envs/normalize";
+import type { EpisodeRecord, SyncVectorEnv } from "../envs/vector-env";
+import { Rng } from "../rng";
+import { Box } from "../spaces";
+import { RolloutBuffer } from "./buffer";
+import { minibatchSize, type PPOConfig } from "./config";
+import { computeGae } from "./gae";
+import { ActorCritic } from "./policy";
+
+/** One row of `metrics.jsonl`, SB3/CleanRL names. NaN where a value is undefined (e.g. no finished episode). */
+export interface UpdateMetrics {
+  update: number;
+  total_timesteps: number;
+  wall_seconds: number;
+  steps_per_second: number;
+  ep_rew_mean: number;
+  ep_len_mean: number;
+  ep_rew_min: number;
+  ep_rew_max: number;
+  episodes: number;
+  policy_gradient_loss: number;
+  value_loss: number;
+  entropy: number;
+  approx_kl: number;
+  old_approx_kl: number;
+  clip_fraction: number;
+  explained_variance: number;
+  grad_norm: number;
+  learning_rate: number;
+  clip_range: number;
+  ratio_min: number;
+  ratio_max: number;
+  value_mean: number;
+  advantage_std: number;
+  epochs_run: number;
+  std?: number;
+  action_saturation?: number;
+}
+
+/** Per-minibatch statistics of the last update (for tests and diagnostics). */
+export interface MinibatchStats {
+  epoch: number;
+  pgLoss: number;
+  valueLoss: number;
+  entropy: number;
+  approxKl: number;
+  oldApproxKl: number;
+  clipFraction: number;
+  ratioMin: number;
+  ratioMax: number;
+  gradNorm: number;
+}
+
+/** Everything needed to continue a run, for checkpoints. */
+export interface PPOState {
+  weights: Record<string, { shape: number[]; data: Float32Array }>;
+  optimizer: AdamState;
+  normalization: {
+    observation?: { mean: number[]; var: number[]; count: number };
+    reward?: { mean: number[]; var: number[]; count: number };
+  };
+  rng: number[];
+  totalTimesteps: number;
+  updates: number;
+}
+
+const METRIC_COUNT = 9; // pg, vf, ent, k3, k1, clipfrac, ratioMin, ratioMax, gradNorm
+
+export class PPO {
+  readonly policy: ActorCritic;
+  readonly optimizer: Adam;
+  readonly buffer: RolloutBuffer;
+  readonly obsNormalizer: ObservationNormalizer | undefined;
+  readonly rewardScaler: RewardScaler | undefined;
+  readonly rng: Rng;
+  /** Env steps taken so far (all copies). */
+  totalTimesteps = 0;
+  updates = 0;
+  /** The most recent finished episodes, oldest first, capped at `statsWindowSize`. */
+  readonly episodeWindow: EpisodeRecord[] = [];
+  lastMinibatchStats: MinibatchStats[] = [];
+  private obs: Float32Array; // normalised current observations [N * obsDim]
+  private readonly numUpdates: number;
+  private saturationCount = 0;
+  private saturationTotal = 0;
+  private readonly startTime: number;
+
+  /**
+   * @param now clock in milliseconds, injected so the core has no process globals (only wall-time metrics use it).
+   */
+  constructor(
+    readonly env: SyncVectorEnv,
+    readonly config: PPOConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.rng = new Rng(config.seed);
+    const policyRng = new Rng(config.seed + 1);
+    this.policy = new ActorCritic(env.obsDim, env.actionSpace, config, policyRng);
+    this.optimizer = new Adam(this.policy.params, 0.9, 0.999, 1e-5);
+    this.buffer = new RolloutBuffer(config.nSteps, env.nEnvs, env.obsDim, this.policy.actionDim);
+    if (config.normalizeObservation) this.obsNormalizer = new ObservationNormalizer(env.obsDim, config.clipObservation);
+    if (config.normalizeReward) this.rewardScaler = new RewardScaler(env.nEnvs, config.gamma, config.clipReward);
+    this.numUpdates = Math.ceil(config.totalTimesteps / (config.nEnvs * config.nSteps));
+    const raw = env.reset(config.seed);
+    this.obs = this.normalizeObs(raw, env.nEnvs, true);
+    this.startTime = now();
+  }
+
+  private normalizeObs(raw: Float32Array, batch: number, update: boolean): Float32Array {
+    if (!this.obsNormalizer) return raw;
+    if (update) this.obsNormalizer.rms.update(raw, batch);
+    return this.obsNormalizer.normalize(raw, batch, new Float32Array(raw.length));
+  }
+
+  private drawNoise(batch: number): Float32Array {
+    const n = batch * this.policy.noiseDim;
+    const noise = new Float32Array(n);
+    if (this.policy.noiseKind === "normal") for (let i = 0; i < n; i++) noise[i] = this.rng.normal();
+    else for (let i = 0; i < n; i++) noise[i] = Math.min(Math.max(this.rng.uniform(), 1e-7), 1 - 1e-7);
+    return noise;
+  }
+
+  /**
+   * Stage 1: N envs x T steps with the current policy into the buffer (core detail 1). Truncated episodes get
+   * V(real final observation) for bootstrapping.
+   * @param onEpisode called for each finished episode with the step count at its end
+   */
+  collectRollout(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): void {
+    const { nSteps } = this.config;
+    const n = this.env.nEnvs;
+    const d = this.env.obsDim;
+    const a = this.policy.actionDim;
+    const buf = this.buffer;
+    const box = this.env.actionSpace instanceof Box ? this.env.actionSpace : undefined;
+    this.saturationCount = 0;
+    this.saturationTotal = 0;
+    for (let t = 0; t < nSteps; t++) {
+      const out = this.policy.act(this.obs, n, this.drawNoise(n));
+      buf.observations.set(this.obs, t * n * d);
+      buf.actions.set(out.actions, t * n * a);
+      buf.logProbs.set(out.logProbs, t * n);
+      buf.values.set(out.values, t * n);
+      if (box) {
+        for (let i = 0; i < n * a; i++) {
+          const j = i % a;
+          const v = out.actions[i];
+          if (v < box.low[j] || v > box.high[j]) this.saturationCount++;
+        }
+        this.saturationTotal += n * a;
+      }
+      const step = this.env.step(out.actions, a);
+      this.totalTimesteps += n;
+      const dones = new Uint8Array(n);
+      for (let e = 0; e < n; e++) dones[e] = step.terminated[e] | step.truncated[e];
+      const rewards = this.rewardScaler ? this.rewardScaler.scale(step.rewards, dones, true) : step.rewards;
+      for (let e = 0; e < n; e++) {
+        buf.rewards[t * n + e] = rewards[e];
+        buf.terminated[t * n + e] = step.terminated[e];
+        buf.truncated[t * n + e] = step.truncated[e];
+        buf.finalValues[t * n + e] = 0;
+      }
+      const truncatedEnvs: number[] = [];
+      for (let e = 0; e < n; e++) if (step.truncated[e]) truncatedEnvs.push(e);
+      if (truncatedEnvs.length > 0) {
+        const finals = new Float32Array(truncatedEnvs.length * d);
+        truncatedEnvs.forEach((e, k) => finals.set(step.finalObservations[e] as Float32Array, k * d));
+        const v = this.policy.predictValues(this.normalizeObs(finals, truncatedEnvs.length, false), truncatedEnvs.length);
+        truncatedEnvs.forEach((e, k) => (buf.finalValues[t * n + e] = v[k]));
+      }
+      for (const ep of step.episodes) {
+        this.episodeWindow.push(ep);
+        if (this.episodeWindow.length > this.config.statsWindowSize) this.episodeWindow.shift();
+        onEpisode?.(ep, this.totalTimesteps);
+      }
+      this.obs = this.normalizeObs(step.observations, n, true);
+    }
+  }
+
+  /** Stage 2: GAE over the buffer (Schulman et al. 2016, eq. 16), bootstrapping from V(s_T). */
+  computeAdvantages(): { advantages: Float32Array; returns: Float32Array } {
+    const lastValues = this.policy.predictValues(this.obs, this.env.nEnvs);
+    const b = this.buffer;
+    return computeGae({
+      nSteps: b.nSteps,
+      nEnvs: b.nEnvs,
+      rewards: b.rewards,
+      values: b.values,
+      terminated: b.terminated,
+      truncated: b.truncated,
+      finalValues: b.finalValues,
+      lastValues,
+      gamma: this.config.gamma,
+      gaeLambda: this.config.gaeLambda,
+    });
+  }
+
+  /** Fraction of training left, 1 at the first update and 1/numUpdates at the last (CleanRL's `frac`). */
+  private progressRemaining(): number {
+    return Math.max(0, 1 - this.updates / this.numUpdates);
+  }
+
+  /** Current learning rate after the schedule (core detail 4). */
+  currentLearningRate(): number {
+    return this.config.lrSchedule === "linear" ? this.config.learningRate * this.progressRemaining() : this.config.learningRate;
+  }
+
+  /** Current clip epsilon after the schedule (auxiliary detail: clip-range annealing). */
+  currentClipRange(): number {
+    return this.config.clipRangeSchedule === "linear" ? this.config.clipRange * this.progressRemaining() : this.config.clipRange;
+  }
+
+  /**
+   * The PPO loss on one minibatch (core details 7-10), returned with its statistics:
+   *   L = -mean(min(r A, clip(r, 1-eps, 1+eps) A)) + c_v * L_V - c_ent * mean(H),  r = exp(logpi - logpi_old)
+   *   L_V = 0.5 mean((V - R)^2), or with value clipping 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
+   * KL estimators (Schulman, "Approximating KL divergence"): k1 = mean(-log r), k3 = mean((r - 1) - log r).
+   * Shapes: obs `[M, obsDim]`, actions `[M]` or `[M, d]`, the rest `[M]`.
+   * @returns the scalar loss and a `[8]` vector (pg, vf, entropy, k3, k1, clipfrac, ratioMin, ratioMax) kept alive.
+   */
+  ppoLoss(
+    obs: tf.Tensor2D,
+    actions: tf.Tensor,
+    oldLogProbs: tf.Tensor1D,
+    advantages: tf.Tensor1D,
+    returns: tf.Tensor1D,
+    oldValues: tf.Tensor1D,
+    clipRange: number,
+  ): { loss: tf.Scalar; stats: tf.Tensor1D } {
+    const dist = this.policy.distribution(obs);
+    const newLogProbs = dist.logProb(actions);
+    const logRatio = tf.sub(newLogProbs, oldLogProbs);
+    const ratio = tf.exp(logRatio);
+    const pg1 = tf.mul(tf.neg(advantages), ratio);
+    const pg2 = tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
+    const pgLoss = tf.mean(tf.maximum(pg1, pg2));
+    const values = this.policy.value(obs);
+    let vfLoss: tf.Scalar;
+    const vfErr = tf.square(tf.sub(values, returns));
+    if (this.config.clipRangeVf !== null) {
+      const c = this.config.clipRangeVf;
+      const clipped = tf.add(oldValues, tf.clipByValue(tf.sub(values, oldValues), -c, c));
+      vfLoss = tf.mul(0.5, tf.mean(tf.maximum(vfErr, tf.square(tf.sub(clipped, returns)))));
+    } else {
+      vfLoss = tf.mul(0.5, tf.mean(vfErr));
+    }
+    const entropy = tf.mean(dist.entropy());
+    const loss = tf.add(tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)), tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
+    const k1 = tf.mean(tf.neg(logRatio));
+    const k3 = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+    const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), "float32"));
+    const stats = tf.stack([pgLoss, vfLoss, entropy, k3, k1, clipFrac, tf.min(ratio), tf.max(ratio)]) as tf.Tensor1D;
+    return { loss, stats };
+  }
+
+  /**
+   * Stage 3: K epochs of shuffled minibatch gradient steps (core details 6-11). Advantages are normalised per
+   * minibatch (core detail 7), skipped for a minibatch of one and only centred when their std is ~0.
+   * @returns per-minibatch statistics; also stored in `lastMinibatchStats`.
+   */
+  update(advantages: Float32Array, returns: Float32Array): { stats: MinibatchStats[]; epochsRun: number } {
+    const cfg = this.config;
+    const b = this.buffer;
+    const size = b.size;
+    const mb = minibatchSize(cfg);
+    const d = b.obsDim;
+    const a = b.actionDim;
+    const lr = this.currentLearningRate();
+    const clipRange = this.currentClipRange();
+    const indices = new Int32Array(size);
+    for (let i = 0; i < size; i++) indices[i] = i;
+    const kept: { epoch: number; t: tf.Tensor1D }[] = [];
+    const collected: MinibatchStats[] = [];
+    const read = (): void => {
+      if (kept.length === 0) return;
+      const all = tf.stack(kept.map((k) => k.t));
+      const data = all.dataSync();
+      all.dispose();
+      kept.forEach((k, i) => {
+        const o = i * METRIC_COUNT;
+        collected.push({
+          epoch: k.epoch,
+          pgLoss: data[o],
+          valueLoss: data[o + 1],
+          entropy: data[o + 2],
+          approxKl: data[o + 3],
+          oldApproxKl: data[o + 4],
+          clipFraction: data[o + 5],
+          ratioMin: data[o + 6],
+          ratioMax: data[o + 7],
+          gradNorm: data[o + 8],
+        });
+        k.t.dispose();
+      });
+      kept.length = 0;
+    };
+    const mbObs = new Float32Array(mb * d);
+    const mbAct = new Float32Array(mb * a);
+    let epochsRun = 0;
+    let stop = false;
+    for (let epoch = 0; epoch < cfg.nEpochs && !stop; epoch++) {
+      this.rng.shuffle(indices);
+      epochsRun++;
+      for (let start = 0; start < size; start += mb) {
+        const end = Math.min(start + mb, size);
+        const m = end - start;
+        const obsArr = m === mb ? mbObs : new Float32Array(m * d);
+        const actArr = m === mb ? mbAct : new Float32Array(m * a);
+        const oldLp = new Float32Array(m);
+        const adv = new Float32Array(m);
+        const ret = new Float32Array(m);
+        const oldV = new Float32Array(m);
+        let mean = 0;
+        for (let k = 0; k < m; k++) {
+          const i = indices[start + k];
+          obsArr.set(b.observations.subarray(i * d, (i + 1) * d), k * d);
+          actArr.set(b.actions.subarray(i * a, (i + 1) * a), k * a);
+          oldLp[k] = b.logProbs[i];
+          ret[k] = returns[i];
+          oldV[k] = b.values[i];
+          mean += advantages[i];
+        }
+        mean /= m;
+        if (cfg.normalizeAdvantage && m > 1) {
+          let varSum = 0;
+          for (let k = 0; k < m; k++) {
+            const z = advantages[indices[start + k]] - mean;
+            varSum += z * z;
+          }
+          const std = Math.sqrt(varSum / (m - 1)); // unbiased, as torch.std in CleanRL/SB3
+          const denom = std > 1e-6 ? std + 1e-8 : 1;
+          for (let k = 0; k < m; k++) adv[k] = (advantages[indices[start + k]] - mean) / denom;
+        } else {
+          for (let k = 0; k < m; k++) adv[k] = advantages[indices[start + k]];
+        }
+        const stats = tf.tidy(() => {
+          const obsT = tf.tensor2d(obsArr, [m, d]);
+          const actT = a === 1 && this.policy.noiseKind === "uniform" ? tf.tensor1d(actArr) : tf.tensor2d(actArr, [m, a]);
+          const oldLpT = tf.tensor1d(oldLp);
+          const advT = tf.tensor1d(adv);
+          const retT = tf.tensor1d(ret);
+          const oldVT = tf.tensor1d(oldV);
+          let lossStats: tf.Tensor1D | undefined;
+          const vars = this.policy.params.map((p) => p.variable);
+          const { grads } = tf.variableGrads(() => {
+            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange);
+            lossStats = tf.keep(r.stats);
+            return r.loss;
+          }, vars);
+          const gradList = this.policy.params.map((p) => grads[p.variable.name]);
+          const sq = gradList.map((g) => tf.sum(tf.square(g)));
+          const gradNorm = tf.sqrt(tf.addN(sq));
+          // Global gradient-norm clipping (core detail 11), as torch.nn.utils.clip_grad_norm_.
+          const coef = tf.minimum(tf.div(cfg.maxGradNorm, tf.add(gradNorm, 1e-6)), 1);
+          const clipped = gradList.map((g) => tf.mul(g, coef));
+          this.optimizer.apply(clipped, lr);
+          const out = tf.concat([lossStats as tf.Tensor1D, gradNorm.reshape([1]) as tf.Tensor1D]);
+          (lossStats as tf.Tensor1D).dispose();
+          return out;
+        });
+        kept.push({ epoch, t: stats });
+      }
+      if (cfg.targetKl !== null) {
+        read();
+        const lastEpoch = collected.filter((s) => s.epoch === epoch);
+        const kl = lastEpoch.reduce((s, x) => s + x.approxKl, 0) / Math.max(1, lastEpoch.length);
+        // SB3 stops once approx_kl > 1.5 * target_kl; checked after each epoch here to keep reads out of the
+        // minibatch loop.
+        if (kl > 1.5 * cfg.targetKl) stop = true;
+      }
+    }
+    read();
+    this.lastMinibatchStats = collected;
+    return { stats: collected, epochsRun };
+  }
+
+  /**
+   * One PPO iteration: rollout, GAE, update, and the metrics row for it.
+   * @throws EnvContractError from the env; Error when the loss becomes non-finite.
+   */
+  iterate(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): UpdateMetrics {
+    const lr = this.currentLearningRate();
+    const clipRange = this.currentClipRange();
+    this.collectRollout(onEpisode);
+    const { advantages, returns } = this.computeAdvantages();
+    const { stats, epochsRun } = this.update(advantages, returns);
+    this.updates += 1;
+    const lastEpoch = stats.filter((s) => s.epoch === epochsRun - 1);
+    const meanOf = (xs: MinibatchStats[], f: (s: MinibatchStats) => number): number =>
+      xs.length ? xs.reduce((s, x) => s + f(x), 0) / xs.length : NaN;
+    const wallSeconds = (this.now() - this.startTime) / 1000;
+    const eps = this.episodeWindow;
+    const metrics: UpdateMetrics = {
+      update: this.updates,
+      total_timesteps: this.totalTimesteps,
+      wall_seconds: wallSeconds,
+      steps_per_second: wallSeconds > 0 ? this.totalTimesteps / wallSeconds : NaN,
+      ep_rew_mean: eps.length ? eps.reduce((s, e) => s + e.return, 0) / eps.length : NaN,
+      ep_len_mean: eps.length ? eps.reduce((s, e) => s + e.length, 0) / eps.length : NaN,
+      ep_rew_min: eps.length ? Math.min(...eps.map((e) => e.return)) : NaN,
+      ep_rew_max: eps.length ? Math.max(...eps.map((e) => e.return)) : NaN,
+      episodes: eps.length,
+      policy_gradient_loss: meanOf(stats, (s) => s.pgLoss),
+      value_loss: meanOf(stats, (s) => s.valueLoss),
+      entropy: meanOf(stats, (s) => s.entropy),
+      approx_kl: meanOf(lastEpoch, (s) => s.approxKl),
+      old_approx_kl: meanOf(lastEpoch, (s) => s.oldApproxKl),
+      clip_fraction: meanOf(stats, (s) => s.clipFraction),
+      explained_variance: explainedVariance(this.buffer.values, returns),
+      grad_norm: meanOf(stats, (s) => s.gradNorm),
+      learning_rate: lr,
+      clip_range: clipRange,
+      ratio_min: stats.reduce((m, s) => Math.min(m, s.ratioMin), Infinity),
+      ratio_max: stats.reduce((m, s) => Math.max(m, s.ratioMax), -Infinity),
+      value_mean: meanArr(this.buffer.values),
+      advantage_std: Math.sqrt(varianceArr(advantages)),
+      epochs_run: epochsRun,
+    };
+    const std = this.policy.stdValues();
+    if (std) metrics.std = meanArr(std);
+    if (this.saturationTotal > 0) metrics.action_saturation = this.saturationCount / this.saturationTotal;
+    if (!Number.isFinite(metrics.value_loss) || !Number.isFinite(metrics.policy_gradient_loss)) {
+      throw new Error(
+        `the PPO loss became non-finite at update ${this.updates} (value_loss ${metrics.value_loss}, policy_gradient_loss ` +
+          `${metrics.policy_gradient_loss}); check the env's rewards and observations for huge values, or lower learningRate`,
+      );
+    }
+    return metrics;
+  }
+
+  /** Whether `totalTimesteps` from the config has been reached. */
+  get done(): boolean {
+    return this.totalTimesteps >= this.config.totalTimesteps;
+  }
+
+  getState(): PPOState {
+    return {
+      weights: this.policy.getWeights(),
+      optimizer: this.optimizer.getState(),
+      normalization: {
+        observation: this.obsNormalizer?.rms.toJSON(),
+        reward: this.rewardScaler?.rms.toJSON(),
+      },
+      rng: this.rng.getState(),
+      totalTimesteps: this.totalTimesteps,
+      updates: this.updates,
+    };
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** 1 - Var[R - V] / Var[R] over the rollout (SB3 `explained_variance`); NaN when Var[R] = 0. */
+export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {
+  const varR = varianceArr(returns);
+  if (varR === 0) return NaN;
+  const diff = new Float64Array(returns.length);
+  for (let i = 0; i < diff.length; i++) diff[i] = returns[i] - values[i];
+  return 1 - varianceArr(diff) / varR;
+}
+
+function meanArr(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}
+
+function varianceArr(x: ArrayLike<number>): number {
+  const m = meanArr(x);
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += (x[i] - m) * (x[i] - m);
+  return s / x.length;
+}
