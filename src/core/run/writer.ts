@@ -1,0 +1,232 @@
+/** Writing a run directory: see run-dir.ts for the layout. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Checkpoint, EpisodeRow, NewRunInfo, RunInfo, RunInfoPatch } from "./types";
+import { RUN_FORMAT_VERSION } from "./types";
+import { RunDirError, appendText, repairTornTail, touch, wrapFsError, writeFileAtomic } from "./fs-util";
+import { isJsonObject, isMetricsRow, jsonLine, readJsonl, sanitizeEpisodeRow, sanitizeMetricsRow } from "./jsonl";
+import { ProgressCsv } from "./progress-csv";
+import { cleanTempCheckpoints, listCheckpoints, saveCheckpoint } from "./checkpoint";
+import { RUN_FILES, makeRunId, readRunInfo, runPaths, serialiseRunInfo } from "./layout";
+
+/** Options for `RunWriter.create`. */
+export interface CreateRunOptions {
+  /** Letters/digits for the folder name. Default: 6 random hex digits (node:crypto). */
+  shortId?: string;
+  /** Creation time. Default: now. */
+  now?: Date;
+  /** Clock for `updatedAt`/`endedAt`. Default: `() => new Date()`. */
+  clock?: () => Date;
+}
+
+/** Options for `RunWriter.open`. */
+export interface OpenRunOptions {
+  clock?: () => Date;
+}
+
+const defaultClock = (): Date => new Date();
+const NOT_CREATED = { afterDiskFull: "no run was created." };
+
+/**
+ * Writes one run directory. Every method writes synchronously and completely before returning (nothing is
+ * buffered), so a crash loses at most the write in progress. Errors are RunDirErrors whose message names the file
+ * and the remedy (disk full, permissions, ...); invalid values (BigInt, NaN in a place that needs a number) throw a
+ * TypeError before any file is touched.
+ */
+export class RunWriter {
+  readonly dir: string;
+  readonly paths: ReturnType<typeof runPaths>;
+  private infoValue: RunInfo;
+  private readonly csv: ProgressCsv;
+  private readonly clock: () => Date;
+  private closed = false;
+
+  private constructor(dir: string, info: RunInfo, csv: ProgressCsv, clock: () => Date) {
+    this.dir = dir;
+    this.paths = runPaths(dir);
+    this.infoValue = info;
+    this.csv = csv;
+    this.clock = clock;
+  }
+
+  /**
+   * Creates `<root>/<runId>/` (and `root` if needed) with `run.json` and empty log files. Throws a RunDirError if
+   * `root` is not writable or the folder already exists (with a caller-given `shortId`; a default one is retried).
+   */
+  static create(root: string, info: NewRunInfo, opts: CreateRunOptions = {}): RunWriter {
+    const clock = opts.clock ?? defaultClock;
+    const now = opts.now ?? clock();
+    try {
+      fs.mkdirSync(root, { recursive: true });
+    } catch (err) {
+      throw wrapFsError(err, "creating the runs folder", root, NOT_CREATED);
+    }
+    let id = "";
+    let dir = "";
+    for (let attempt = 0; ; attempt++) {
+      id = makeRunId(info.envName, now, opts.shortId ?? randomBytes(3).toString("hex"));
+      dir = path.join(root, id);
+      try {
+        fs.mkdirSync(dir);
+        break;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code === "EEXIST" && opts.shortId === undefined && attempt < 5) continue;
+        if (code === "EEXIST") {
+          throw new RunDirError(`A run folder ${dir} already exists: use another short id.`, dir, { cause: err, code });
+        }
+        throw wrapFsError(err, "creating the run folder", dir, NOT_CREATED);
+      }
+    }
+    const stamp = now.toISOString();
+    const full: RunInfo = {
+      ...info,
+      id,
+      formatVersion: RUN_FORMAT_VERSION,
+      createdAt: stamp,
+      updatedAt: stamp,
+      status: info.status ?? "running",
+    };
+    const p = runPaths(dir);
+    try {
+      const text = serialiseRunInfo(full); // throws on BigInt etc. before writing
+      writeFileAtomic(p.info, text);
+      fs.mkdirSync(p.checkpoints);
+      for (const f of [p.metrics, p.episodes, p.diagnostics]) touch(f);
+    } catch (err) {
+      // Do not leave a half-made run behind: we created this folder, so we remove it.
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // ignore
+      }
+      throw err instanceof TypeError ? err : wrapFsError(err, "creating", dir, NOT_CREATED);
+    }
+    return new RunWriter(dir, full, new ProgressCsv(p.progress, []), clock);
+  }
+
+  /**
+   * Reopens an existing run to continue writing (resume after pause or crash): cuts torn last lines off the JSONL
+   * files, rebuilds `progress.csv` from `metrics.jsonl`, and removes leftover temp checkpoint folders.
+   */
+  static open(dir: string, opts: OpenRunOptions = {}): RunWriter {
+    const info = readRunInfo(dir);
+    const p = runPaths(dir);
+    for (const f of [p.metrics, p.episodes, p.diagnostics]) {
+      repairTornTail(f);
+      touch(f);
+    }
+    for (const name of safeReaddir(dir)) {
+      if (name.startsWith(RUN_FILES.info + ".tmp-") || name.startsWith(RUN_FILES.progress + ".tmp-")) {
+        const tmp = path.join(dir, name);
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch (err) {
+          throw wrapFsError(err, "removing", tmp);
+        }
+      }
+    }
+    cleanTempCheckpoints(p.checkpoints);
+    const rows = readJsonl(p.metrics, isMetricsRow).rows;
+    const csv = new ProgressCsv(p.progress, []);
+    if (rows.length > 0) csv.rewrite(rows);
+    return new RunWriter(dir, info, csv, opts.clock ?? defaultClock);
+  }
+
+  /** The current run.json contents (a copy). */
+  get info(): RunInfo {
+    return structuredClone(this.infoValue);
+  }
+
+  get id(): string {
+    return this.infoValue.id;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`RunWriter for ${this.dir} is closed`);
+  }
+
+  /**
+   * Appends one update's metrics to `metrics.jsonl` and `progress.csv`. NaN/Infinity are written as null; keys
+   * with `undefined` are left out. Throws a TypeError for non-numeric values.
+   */
+  appendMetrics(row: Readonly<Record<string, number | null | undefined>>): void {
+    this.checkOpen();
+    const clean = sanitizeMetricsRow(row);
+    if (Object.keys(clean).length === 0) throw new TypeError("appendMetrics: the row has no values");
+    appendText(this.paths.metrics, jsonLine(clean, "metrics row"));
+    // Rare: a new key rebuilds progress.csv from metrics.jsonl, which already holds this row.
+    this.csv.append(clean, () => readJsonl(this.paths.metrics, isMetricsRow).rows);
+  }
+
+  /** Appends one finished episode to `episodes.jsonl`. A non-finite return is written as null. */
+  appendEpisode(row: EpisodeRow): void {
+    this.checkOpen();
+    appendText(this.paths.episodes, jsonLine(sanitizeEpisodeRow(row), "episode row"));
+  }
+
+  /** Appends any JSON object to `diagnostics.jsonl` (NaN/Infinity become null, as JSON.stringify does). */
+  appendDiagnostic(obj: object): void {
+    this.checkOpen();
+    if (!isJsonObject(obj)) throw new TypeError("appendDiagnostic: expected a plain object");
+    appendText(this.paths.diagnostics, jsonLine(obj, "diagnostic"));
+  }
+
+  /**
+   * Shallow-merges `patch` into run.json and rewrites it atomically (updatedAt is set). Keys set to `undefined`
+   * are removed. If serialisation or the write fails, run.json and `info` are unchanged. Returns the new info.
+   */
+  updateRunInfo(patch: RunInfoPatch): RunInfo {
+    this.checkOpen();
+    const next: RunInfo = { ...this.infoValue, ...patch, updatedAt: (patch.updatedAt ?? this.clock().toISOString()) };
+    for (const key of Object.keys(next) as (keyof RunInfo)[]) if (next[key] === undefined) delete next[key];
+    const text = serialiseRunInfo(next); // throws before touching run.json
+    writeFileAtomic(this.paths.info, text);
+    this.infoValue = JSON.parse(text) as RunInfo;
+    return this.info;
+  }
+
+  /** Saves a checkpoint as `checkpoints/<step>/` and records `lastCheckpointStep` in run.json. Returns the folder. */
+  saveCheckpoint(step: number, ckpt: Checkpoint): string {
+    this.checkOpen();
+    const dir = saveCheckpoint(this.paths.checkpoints, step, ckpt);
+    if (this.infoValue.lastCheckpointStep === undefined || step >= this.infoValue.lastCheckpointStep) {
+      this.updateRunInfo({ lastCheckpointStep: step });
+    }
+    return dir;
+  }
+
+  /** Steps of the complete checkpoints, ascending. */
+  listCheckpoints(): number[] {
+    return listCheckpoints(this.paths.checkpoints);
+  }
+
+  /**
+   * Ends writing. Flushes the log files to disk (fsync). Does not change the status: call
+   * `updateRunInfo({ status: "finished", endedAt })` first. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const f of [this.paths.metrics, this.paths.progress, this.paths.episodes, this.paths.diagnostics]) {
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(f, "r+");
+        fs.fsyncSync(fd);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== "ENOENT") throw wrapFsError(err, "flushing", f);
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    }
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err) {
+    throw wrapFsError(err, "reading", dir);
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * One training run from start to end, shared by the CLI and the trainer process: load the env file, resolve the
+ * config, pick the backend, create the run directory, loop PPO iterations while obeying stop / pause / checkpoint,
+ * and leave a readable run directory whatever happens.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import type { Env } from "../core/env";
+import { TimeLimit } from "../core/envs/time-limit";
+import { SyncVectorEnv } from "../core/envs/vector-env";
+import {
+  ConfigError,
+  PRESETS,
+  resolveConfig,
+  validatePartialConfig,
+  type ConfigLayer,
+  type PPOConfig,
+  type ResolvedConfig,
+} from "../core/ppo/config";
+import { PPO, type UpdateMetrics } from "../core/ppo/ppo";
+import { RunWriter } from "../core/run/run-dir";
+import type { RunStatus } from "../core/run/types";
+import { BUILTIN_ENVS, EnvLoadError, loadEnv, type LoadedEnvFile } from "../envs/loader";
+import type { FromTrainerMessage, TrainRequest } from "../protocol";
+import { selectBackend } from "./backend";
+
+declare const PPO_LAB_VERSION: string | undefined;
+
+/** The package version, injected at build time (falls back to package.json when running from source). */
+export function ppoLabVersion(): string {
+  if (typeof PPO_LAB_VERSION === "string") return PPO_LAB_VERSION;
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Reads and validates a JSON config file. @throws ConfigError with file:line:column on a JSON syntax error. */
+export function readConfigFile(file: string): Partial<PPOConfig> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    let where = "";
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split("\n").length;
+      const column = Number(pos[1]) - before.lastIndexOf("\n");
+      where = ` at ${file}:${line}:${column}`;
+    }
+    throw new ConfigError(file, [`not valid JSON${where}: ${msg}`]);
+  }
+  return validatePartialConfig(obj, file);
+}
+
+/** The built-in id whose example file `file` is, if any (to pick the preset). */
+export function builtinIdOf(file: string): string | undefined {
+  const base = path.basename(file);
+  const real = path.resolve(file);
+  for (const [id, name] of Object.entries(BUILTIN_ENVS)) {
+    if (base === name && path.resolve(path.join(__dirname, "..", "..", "examples", name)) === real) return id;
+    if (base === name && real.endsWith(path.join("examples", name))) return id;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the config layers for a request in increasing priority: preset < settings < env file `config` <
+ * `--config` file < flags, and resolves them.
+ * @throws ConfigError naming the offending source.
+ */
+export function resolveRequestConfig(req: TrainRequest, loaded: LoadedEnvFile): ResolvedConfig & { layers: ConfigLayer[] } {
+  const layers: ConfigLayer[] = [];
+  const id = builtinIdOf(loaded.file);
+  if (id && PRESETS[id]) layers.push({ kind: "preset", label: `${id} preset`, values: PRESETS[id] });
+  if (req.settings) layers.push({ kind: "settings", label: "settings", values: validatePartialConfig(req.settings, "settings (ppoLab.*)") });
+  if (loaded.config) {
+    layers.push({ kind: "file", label: loaded.file, values: validatePartialConfig(loaded.config, `the exported config of ${loaded.file}`) });
+  }
+  if (req.configFile) layers.push({ kind: "file", label: req.configFile, values: readConfigFile(path.resolve(req.cwd, req.configFile)) });
+  if (req.overrides) layers.push({ kind: "flag", label: "command-line flags", values: validatePartialConfig(req.overrides, "command-line flags") });
+  return { ...resolveConfig(layers), layers };
+}
+
+export interface SessionCallbacks {
+  /** Every message a listener may want; the trainer process forwards them over IPC, the CLI prints them. */
+  emit(msg: FromTrainerMessage): void;
+}
+
+/** Builds `nEnvs` env copies with the time limit applied. @throws EnvLoadError when the factory fails. */
+export function makeEnvs(loaded: LoadedEnvFile, config: PPOConfig): Env[] {
+  const maxSteps = config.maxEpisodeSteps ?? loaded.maxEpisodeSteps;
+  const envs: Env[] = [];
+  for (let i = 0; i < config.nEnvs; i++) {
+    const env = loaded.factory(config.envKwargs);
+    envs.push(maxSteps ? new TimeLimit(env, maxSteps) : env);
+  }
+  return envs;
+}
+
+/**
+ * A training run. `run()` resolves when the run ends (finished, stopped or failed) and never leaves the run
+ * directory unreadable; it rejects only for problems found before the run directory exists (bad env file or config).
+ */
+export class TrainingSession {
+  private stopRequested = false;
+  private paused = false;
+  private checkpointRequested = false;
+  private wake: (() => void) | undefined;
+  writer: RunWriter | undefined;
+  ppo: PPO | undefined;
+
+  constructor(
+    readonly request: TrainRequest,
+    private readonly callbacks: SessionCallbacks,
+  ) {}
+
+  /** Ends the run after the current update with a final checkpoint; status "stopped". */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+  /** Saves a checkpoint after the current update. */
+  checkpointNow(): void {
+    this.checkpointRequested = true;
+    this.wake?.();
+  }
+
+  private emit(msg: FromTrainerMessage): void {
+    this.callbacks.emit(msg);
+  }
+
+  private saveCheckpoint(): void {
+    if (!this.ppo || !this.writer) return;
+    const state = this.ppo.getState();
+    const p = this.writer.saveCheckpoint(state.totalTimesteps, {
+      weights: state.weights,
+      optimizer: {
+        step: state.optimizer.step,
+        weights: Object.fromEntries(
+          Object.keys(state.optimizer.m).flatMap((k) => [
+            [`m/${k}`, { shape: state.weights[k].shape, data: state.optimizer.m[k] }],
+            [`v/${k}`, { shape: state.weights[k].shape, data: state.optimizer.v[k] }],
+          ]),
+        ),
+      },
+      normalization: state.normalization as Record<string, unknown>,
+      rng: { state: state.rng },
+      meta: {
+        updates: state.updates,
+        totalTimesteps: state.totalTimesteps,
+        obsDim: this.ppo.env.obsDim,
+        actionSpace: this.ppo.env.actionSpace.spec,
+        observationSpace: this.ppo.env.observationSpace.spec,
+        netArch: this.ppo.config.netArch,
+        activation: this.ppo.config.activation,
+      },
+    });
+    this.writer.updateRunInfo({ lastCheckpointStep: state.totalTimesteps, totalTimesteps: state.totalTimesteps });
+    this.emit({ type: "checkpoint", step: state.totalTimesteps, path: p });
+  }
+
+  /**
+   * Runs to the end.
+   * @throws EnvLoadError / ConfigError / BackendError before the run directory is created.
+   */
+  async run(): Promise<{ status: RunStatus; runDir: string; metrics: UpdateMetrics[] }> {
+    const req = this.request;
+    const loaded = await loadEnv(req.env, { cwd: req.cwd });
+    const { config, sources } = resolveRequestConfig(req, loaded);
+    const backend = await selectBackend(config.backend);
+    for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
+    let vecEnv: SyncVectorEnv;
+    try {
+      vecEnv = new SyncVectorEnv(makeEnvs(loaded, config));
+    } catch (e) {
+      if (e instanceof EnvLoadError) throw e;
+      throw new EnvLoadError(`${loaded.file}: ${(e as Error).message}`, { file: loaded.file, cause: e });
+    }
+    const envName = builtinIdOf(loaded.file) ?? path.basename(loaded.file).replace(/\.[^.]+$/, "");
+    this.ppo = new PPO(vecEnv, config);
+    const writer = RunWriter.create(req.runsRoot, {
+      envName,
+      envFile: loaded.file,
+      envHash: loaded.hash,
+      seed: config.seed,
+      backend: backend.name,
+      config: config as unknown as Record<string, unknown>,
+      configSources: sources,
+      versions: { ppoLab: ppoLabVersion(), tfjs: tf.version.tfjs, node: process.version },
+      totalTimesteps: 0,
+      extra: backend.notes.length ? { backendNotes: backend.notes } : undefined,
+    });
+    this.writer = writer;
+    this.emit({
+      type: "started",
+      runId: writer.id,
+      runDir: writer.dir,
+      envName,
+      envFile: loaded.file,
+      backend: backend.name,
+      config,
+      sources,
+    });
+    const metrics: UpdateMetrics[] = [];
+    let status: RunStatus = "finished";
+    try {
+      const ppo = this.ppo;
+      while (!ppo.done && !this.stopRequested) {
+        if (this.paused) {
+          writer.updateRunInfo({ status: "paused" });
+          this.emit({ type: "status", status: "paused" });
+          while (this.paused && !this.stopRequested) await new Promise<void>((r) => (this.wake = r));
+          if (this.stopRequested) break;
+          writer.updateRunInfo({ status: "running" });
+          this.emit({ type: "status", status: "running" });
+        }
+        const row = ppo.iterate((ep, total) => {
+          const epRow = { return: ep.return, length: ep.length, total_timesteps: total, env_index: ep.envIndex };
+          writer.appendEpisode(epRow);
+          this.emit({ type: "episode", return: ep.return, length: ep.length, totalTimesteps: total });
+        });
+        metrics.push(row);
+        writer.appendMetrics(row as unknown as Record<string, number>);
+        this.emit({ type: "metrics", row: toMessageRow(row) });
+        if (this.checkpointRequested || (config.checkpointEvery > 0 && ppo.updates % config.checkpointEvery === 0)) {
+          this.checkpointRequested = false;
+          this.saveCheckpoint();
+        }
+        // Let IPC messages and signals (stop, pause) in between updates.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      if (this.stopRequested && !ppo.done) status = "stopped";
+      this.saveCheckpoint();
+      writer.updateRunInfo({ status, totalTimesteps: ppo.totalTimesteps, endedAt: new Date().toISOString() });
+    } catch (e) {
+      status = "failed";
+      const err = e as Error;
+      try {
+        writer.updateRunInfo({ status, error: { message: err.message, stack: err.stack }, endedAt: new Date().toISOString() });
+      } catch {
+        // the disk may be full; the error below still reaches the user
+      }
+      this.emit({ type: "error", message: `${envName}: ${err.message}`, file: loaded.file });
+    } finally {
+      vecEnv.close();
+      writer.close();
+      this.ppo.dispose();
+    }
+    this.emit({ type: "status", status });
+    this.emit({ type: "finished", status, runDir: writer.dir, totalTimesteps: this.ppo.totalTimesteps });
+    return { status, runDir: writer.dir, metrics };
+  }
+}
+
+/** NaN and infinities become null on the wire (JSON). */
+export function toMessageRow(row: UpdateMetrics): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
+  return out;
+}
