@@ -1,0 +1,71 @@
+/**
+ * Trainer process entry (forked by the extension with an IPC channel). Waits for a `start` message, trains, and
+ * streams `FromTrainerMessage`s back; obeys stop / pause / resume / checkpoint. Never trains on the extension host.
+ */
+import { ConfigError } from "../core/ppo/config";
+import { EnvLoadError } from "../envs/loader";
+import type { FromTrainerMessage, ToTrainerMessage } from "../protocol";
+import { BackendError } from "./backend";
+import { TrainingSession } from "./session";
+
+function send(msg: FromTrainerMessage): void {
+  if (process.send && process.connected) process.send(msg);
+  else process.stdout.write(JSON.stringify(msg) + "\n");
+}
+
+let session: TrainingSession | undefined;
+
+async function start(msg: Extract<ToTrainerMessage, { type: "start" }>): Promise<number> {
+  session = new TrainingSession(msg.request, { emit: send });
+  try {
+    const result = await session.run();
+    return result.status === "failed" ? 1 : 0;
+  } catch (e) {
+    const err = e as Error;
+    if (e instanceof EnvLoadError) {
+      send({ type: "error", message: err.message, file: e.file, line: e.line, column: e.column, hint: e.hint });
+    } else if (e instanceof ConfigError || e instanceof BackendError) {
+      send({ type: "error", message: err.message });
+    } else {
+      send({ type: "error", message: err.stack ?? String(err) });
+    }
+    return 2;
+  }
+}
+
+function onMessage(raw: unknown): void {
+  const msg = raw as ToTrainerMessage;
+  switch (msg?.type) {
+    case "start":
+      if (session) {
+        send({ type: "log", level: "warn", message: "a run is already in progress in this trainer process" });
+        return;
+      }
+      void start(msg).then((code) => {
+        process.exitCode = code;
+        // Let the IPC channel flush the last messages, then leave.
+        setImmediate(() => process.disconnect?.());
+      });
+      break;
+    case "stop":
+      if (session) session.stop();
+      else process.exit(0);
+      break;
+    case "pause":
+      session?.pause();
+      break;
+    case "resume":
+      session?.resume();
+      break;
+    case "checkpoint":
+      session?.checkpointNow();
+      break;
+    default:
+      send({ type: "log", level: "warn", message: `unknown message ${JSON.stringify(raw)?.slice(0, 100)}` });
+  }
+}
+
+process.on("message", onMessage);
+// A parent that goes away must not leave an orphan trainer: stop cleanly (final checkpoint) when the channel closes.
+process.on("disconnect", () => session?.stop());
+process.on("SIGTERM", () => (session ? session.stop() : process.exit(0)));
