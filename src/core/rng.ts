@@ -94,13 +94,18 @@ export class Rng {
     return arr;
   }
 
-  /** Generator state, for checkpoints. */
-  getState(): [number, number, number, number] {
-    return [this.a, this.b, this.c, this.d];
+  /**
+   * Generator state, for checkpoints: `[a, b, c, d]`, plus a fifth number when `normal()` holds the second value of a
+   * Box-Muller pair (without it a restored generator's normal stream would differ from the original's).
+   */
+  getState(): number[] {
+    const s = [this.a, this.b, this.c, this.d];
+    if (this.spareNormal !== undefined) s.push(this.spareNormal);
+    return s;
   }
 
   setState(state: readonly number[]): void {
     [this.a, this.b, this.c, this.d] = state as [number, number, number, number];
-    this.spareNormal = undefined;
+    this.spareNormal = state.length > 4 ? state[4] : undefined;
   }
 }
