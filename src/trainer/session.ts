@@ -21,7 +21,7 @@ import {
 import { PPO, type UpdateMetrics } from "../core/ppo/ppo";
 import { RunWriter } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
-import { BUILTIN_ENVS, EnvLoadError, loadEnv, type LoadedEnvFile } from "../envs/loader";
+import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
 
@@ -65,13 +65,11 @@ export function readConfigFile(file: string): Partial<PPOConfig> {
 
 /** The built-in id whose example file `file` is, if any (to pick the preset). */
 export function builtinIdOf(file: string): string | undefined {
-  const base = path.basename(file);
   const real = path.resolve(file);
-  for (const [id, name] of Object.entries(BUILTIN_ENVS)) {
-    if (base === name && path.resolve(path.join(__dirname, "..", "..", "examples", name)) === real) return id;
-    if (base === name && real.endsWith(path.join("examples", name))) return id;
-  }
-  return undefined;
+  return Object.keys(BUILTIN_ENVS).find((id) => {
+    const builtin = resolveBuiltinEnv(id);
+    return builtin !== undefined && path.resolve(builtin) === real;
+  });
 }
 
 /**

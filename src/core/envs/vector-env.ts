@@ -50,6 +50,11 @@ export class ObservationEncoder {
       if (typeof v !== "number" || !Number.isInteger(v)) {
         throw new EnvContractError(`${where} returned observation ${JSON.stringify(obs)}; the Discrete observation space needs an integer`);
       }
+      if (v < this.space.start || v >= this.space.start + this.space.n) {
+        throw new EnvContractError(
+          `${where} returned observation ${v}; the Discrete observation space holds ${this.space.start} .. ${this.space.start + this.space.n - 1}`,
+        );
+      }
       out.fill(0, offset, offset + this.dim);
       out[offset + v - this.space.start] = 1;
       return;

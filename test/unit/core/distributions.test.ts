@@ -68,7 +68,7 @@ test("Gaussian samples from seeded normals have the policy's mean and std", asyn
   for (let i = 0; i < n; i++) noise[i] = rng.normal();
   const x = tf.tidy(() => {
     const d = new DiagGaussian(tf.fill([n, 1], 1.5) as tf.Tensor2D, tf.tensor1d([Math.log(0.5)]));
-    return d.sampleWithNoise(tf.tensor2d(noise, [n, 1])).dataSync();
+    return Array.from(d.sampleWithNoise(tf.tensor2d(noise, [n, 1])).dataSync());
   });
   const m = x.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / n);
