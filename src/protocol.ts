@@ -21,9 +21,29 @@ export interface TrainRequest {
   overrides?: Partial<PPOConfig>;
 }
 
+/** One finding of the env checker (`ppo-lab check`), as it travels to the extension's Problems panel. */
+export interface EnvCheckFinding {
+  id: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  hint?: string;
+  location?: { file: string; line: number; column: number };
+}
+
+/** The env checker's report on one env file. */
+export interface EnvCheckReport {
+  file: string;
+  findings: EnvCheckFinding[];
+  /** True when there is no error finding. */
+  ok: boolean;
+  probeSteps: number;
+}
+
 /** Extension -> trainer. */
 export type ToTrainerMessage =
   | { type: "start"; request: TrainRequest }
+  /** Run the env checker on `env`; the trainer answers with `checkReport` and then waits for `start` or `stop`. */
+  | { type: "check"; env: string; cwd: string; envKwargs?: Record<string, unknown> }
   | { type: "stop" }
   | { type: "pause" }
   | { type: "resume" }
@@ -46,8 +66,37 @@ export type FromTrainerMessage =
     }
   | { type: "metrics"; row: MetricsMessageRow }
   | { type: "episode"; return: number; length: number; totalTimesteps: number }
+  | { type: "checkReport"; report: EnvCheckReport }
   | { type: "status"; status: RunStatus }
   | { type: "checkpoint"; step: number; path: string }
   | { type: "log"; level: "info" | "warn" | "error"; message: string }
   | { type: "finished"; status: RunStatus; runDir: string; totalTimesteps: number }
   | { type: "error"; message: string; file?: string; line?: number; column?: number; hint?: string };
+
+/** A run as the dashboard shows it. */
+export interface DashboardRunInfo {
+  key: string;
+  runId?: string;
+  runDir?: string;
+  envName: string;
+  envFile?: string;
+  status: string;
+  backend?: string;
+  seed?: number;
+  totalTimesteps?: number;
+  config?: Record<string, unknown>;
+  sources?: Record<string, string>;
+  error?: string;
+  live: boolean;
+}
+
+/** Extension host -> dashboard webview. */
+export type ToDashboardMessage =
+  | { type: "snapshot"; runs: { info: DashboardRunInfo; rows: MetricsMessageRow[] }[] }
+  | { type: "metrics"; key: string; row: MetricsMessageRow }
+  | { type: "runInfo"; info: DashboardRunInfo };
+
+/** Dashboard webview -> extension host. */
+export type FromDashboardMessage =
+  | { type: "ready" }
+  | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir"; key: string };

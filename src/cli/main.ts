@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import * as cliProgress from "cli-progress";
 import { ConfigError, type PPOConfig } from "../core/ppo/config";
 import { EnvLoadError } from "../envs/loader";
+import { registerCheckCommand } from "./check-command";
 import type { FromTrainerMessage } from "../protocol";
 import { BackendError } from "../trainer/backend";
 import { TrainingSession, ppoLabVersion } from "../trainer/session";
@@ -172,6 +173,7 @@ export function makeProgram(): Command {
     .action(async (env: string, flags: TrainFlags) => {
       process.exitCode = await train(env, flags);
     });
+  registerCheckCommand(program);
   return program;
 }
 

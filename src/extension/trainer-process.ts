@@ -1,58 +1,65 @@
 /**
- * Owns one forked trainer process: typed messages both ways, graceful stop with escalation to a kill.
+ * Forks the bundled trainer entry (`dist/trainer.js`) as a Node process (`ELECTRON_RUN_AS_NODE=1` under VS Code's
+ * Electron), with typed IPC using structured-clone ("advanced") serialisation.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import * as path from "node:path";
-import * as vscode from "vscode";
-import type { FromTrainerMessage, ToTrainerMessage, TrainRequest } from "../protocol";
+import type { FromTrainerMessage, ToTrainerMessage } from "../protocol";
+import type { SpawnTrainer, TrainerHandle } from "./run-manager";
 
-export class TrainerProcess {
-  private child: ChildProcess | undefined;
-  private readonly messages = new vscode.EventEmitter<FromTrainerMessage>();
-  private readonly exits = new vscode.EventEmitter<number | null>();
-  readonly onMessage = this.messages.event;
-  readonly onExit = this.exits.event;
+const STDERR_TAIL_LINES = 20;
 
-  constructor(
-    private readonly extensionPath: string,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
-
-  start(request: TrainRequest): void {
-    const entry = path.join(this.extensionPath, "dist", "trainer.js");
-    this.child = fork(entry, [], { cwd: request.cwd, stdio: ["ignore", "pipe", "pipe", "ipc"] });
-    this.child.stdout?.on("data", (d: Buffer) => this.log.info(d.toString().trimEnd()));
-    this.child.stderr?.on("data", (d: Buffer) => this.log.warn(d.toString().trimEnd()));
-    this.child.on("message", (m) => {
-      const msg = m as FromTrainerMessage;
-      if (msg.type === "log") this.log[msg.level](msg.message);
-      else if (msg.type === "error") this.log.error(msg.message);
-      else if (msg.type === "started") this.log.info(`run ${msg.runId} started in ${msg.runDir} (backend ${msg.backend})`);
-      this.messages.fire(msg);
+/**
+ * @param extensionPath the extension's install folder (holds `dist/trainer.js`)
+ * @param onOutput receives the trainer's stdout/stderr lines for the log channel
+ */
+export function forkTrainer(extensionPath: string, onOutput: (stream: "stdout" | "stderr", line: string) => void): SpawnTrainer {
+  return (cwd: string): TrainerHandle => {
+    const entry = path.join(extensionPath, "dist", "trainer.js");
+    const child = fork(entry, [], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "advanced",
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
     });
-    this.child.on("exit", (code) => {
-      this.log.info(`trainer process exited with code ${code}`);
-      this.exits.fire(code);
-      this.messages.dispose();
-      this.exits.dispose();
+    const tail: string[] = [];
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      for (const line of d.split("\n")) if (line.trim()) onOutput("stdout", line);
     });
-    this.send({ type: "start", request });
-  }
-
-  send(msg: ToTrainerMessage): void {
-    if (this.child?.connected) this.child.send(msg);
-  }
-
-  /** Asks the trainer to stop after its current update (it saves a final checkpoint); kills it after 15 s. */
-  stop(): void {
-    this.send({ type: "stop" });
-    const child = this.child;
-    setTimeout(() => {
-      if (child && child.exitCode === null) child.kill("SIGKILL");
-    }, 15_000).unref();
-  }
-
-  kill(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill("SIGTERM");
-  }
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+      for (const line of d.split("\n")) {
+        if (!line.trim()) continue;
+        onOutput("stderr", line);
+        tail.push(line);
+        if (tail.length > STDERR_TAIL_LINES) tail.shift();
+      }
+    });
+    const exitListeners: ((code: number | null, signal: string | null, stderrTail: string) => void)[] = [];
+    let exited = false;
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (exited) return;
+      exited = true;
+      for (const l of exitListeners) l(code, signal, tail.join("\n"));
+    };
+    child.on("exit", onExit);
+    child.on("error", (e) => {
+      tail.push(`failed to start the trainer: ${e.message}`);
+      onExit(null, null);
+    });
+    return {
+      pid: child.pid,
+      send(msg: ToTrainerMessage) {
+        if (child.connected) child.send(msg);
+      },
+      onMessage(listener) {
+        child.on("message", (m) => listener(m as FromTrainerMessage));
+      },
+      onExit(listener) {
+        exitListeners.push(listener);
+      },
+      kill(signal) {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      },
+    };
+  };
 }

@@ -144,7 +144,6 @@ const layers = { type: "array", items: positiveInt, maxItems: 16 };
 
 /** JSON schema of a (partial) PPO config, as written in config files and `export const config`. */
 export const CONFIG_SCHEMA = {
-  $id: "https://ppo-lab.dev/schemas/config.json",
   title: "PPO Lab configuration",
   type: "object",
   additionalProperties: false,

@@ -42,6 +42,41 @@ export interface UpdateMetrics {
   epochs_run: number;
   std?: number;
   action_saturation?: number;
+  // Extra inputs of the diagnostics rules (src/core/diagnostics), computed in JS from data already on the JS side:
+  /** Mean of the raw env rewards of this rollout (before reward normalisation), `[nSteps * nEnvs]` values. */
+  reward_mean: number;
+  /** Standard deviation of the raw env rewards of this rollout; 0 means the rollout carries no reward signal. */
+  reward_std: number;
+  /** Steps of this rollout that ended an episode with `terminated` / with `truncated` (time limit). */
+  terminated_count: number;
+  truncated_count: number;
+  /** Largest |raw observation| of this rollout (before observation normalisation). */
+  obs_abs_max: number;
+  /** Largest per-dimension root-mean-square of the raw observations of this rollout. */
+  obs_rms_max: number;
+  /** Mean and standard deviation of the value targets (GAE returns) the critic is fit to, in its (scaled) units. */
+  return_mean: number;
+  return_std: number;
+  /** max(|ratio_min - 1|, |ratio_max - 1|) on the first minibatch of the first epoch: 0 up to float32 rounding. */
+  first_ratio_dev: number;
+  /** Smallest and largest log-std over the action dimensions (Gaussian policies). */
+  log_std_min?: number;
+  log_std_max?: number;
+}
+
+/**
+ * The loss or the gradient norm of an update became NaN or infinite. The optimizer has already applied the update,
+ * so the parameters in memory are not trustworthy; `stats` holds every minibatch's statistics to find where it began.
+ */
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    readonly metrics: UpdateMetrics,
+    readonly stats: MinibatchStats[],
+  ) {
+    super(message);
+    this.name = "NonFiniteLossError";
+  }
 }
 
 /** Per-minibatch statistics of the last update (for tests and diagnostics). */
@@ -90,6 +125,8 @@ export class PPO {
   private readonly numUpdates: number;
   private saturationCount = 0;
   private saturationTotal = 0;
+  /** Raw reward / observation statistics of the current rollout (see the UpdateMetrics fields of the same names). */
+  private rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
   private readonly startTime: number;
 
   /**
@@ -141,6 +178,7 @@ export class PPO {
     const box = this.env.actionSpace instanceof Box ? this.env.actionSpace : undefined;
     this.saturationCount = 0;
     this.saturationTotal = 0;
+    const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
     for (let t = 0; t < nSteps; t++) {
       const out = this.policy.act(this.obs, n, this.drawNoise(n));
       buf.observations.set(this.obs, t * n * d);
@@ -158,7 +196,20 @@ export class PPO {
       const step = this.env.step(out.actions, a);
       this.totalTimesteps += n;
       const dones = new Uint8Array(n);
-      for (let e = 0; e < n; e++) dones[e] = step.terminated[e] | step.truncated[e];
+      for (let e = 0; e < n; e++) {
+        dones[e] = step.terminated[e] | step.truncated[e];
+        const r = step.rewards[e];
+        rs.rewardSum += r;
+        rs.rewardSumSq += r * r;
+        rs.terminated += step.terminated[e];
+        rs.truncated += step.truncated[e];
+      }
+      rs.count += n;
+      for (let i = 0; i < n * d; i++) {
+        const v = step.observations[i];
+        rs.obsSq[i % d] += v * v;
+        if (Math.abs(v) > rs.obsAbsMax) rs.obsAbsMax = Math.abs(v);
+      }
       const rewards = this.rewardScaler ? this.rewardScaler.scale(step.rewards, dones, true) : step.rewards;
       for (let e = 0; e < n; e++) {
         buf.rewards[t * n + e] = rewards[e];
@@ -421,17 +472,66 @@ export class PPO {
       value_mean: meanArr(this.buffer.values),
       advantage_std: Math.sqrt(varianceArr(advantages)),
       epochs_run: epochsRun,
+      ...this.rolloutMetrics(returns, stats),
     };
     const std = this.policy.stdValues();
-    if (std) metrics.std = meanArr(std);
+    if (std) {
+      metrics.std = meanArr(std);
+      metrics.log_std_min = Math.log(Math.min(...std));
+      metrics.log_std_max = Math.log(Math.max(...std));
+    }
     if (this.saturationTotal > 0) metrics.action_saturation = this.saturationCount / this.saturationTotal;
     if (!Number.isFinite(metrics.value_loss) || !Number.isFinite(metrics.policy_gradient_loss)) {
-      throw new Error(
+      throw new NonFiniteLossError(
         `the PPO loss became non-finite at update ${this.updates} (value_loss ${metrics.value_loss}, policy_gradient_loss ` +
           `${metrics.policy_gradient_loss}); check the env's rewards and observations for huge values, or lower learningRate`,
+        metrics,
+        stats,
+      );
+    }
+    if (!Number.isFinite(metrics.grad_norm)) {
+      throw new NonFiniteLossError(
+        `the gradient norm became non-finite at update ${this.updates} (grad_norm ${metrics.grad_norm}); check the env's ` +
+          `rewards and observations for huge values, or lower learningRate`,
+        metrics,
+        stats,
       );
     }
     return metrics;
+  }
+
+  /** The diagnostics fields of UpdateMetrics that come from the rollout, the value targets and the first minibatch. */
+  private rolloutMetrics(
+    returns: Float32Array,
+    stats: MinibatchStats[],
+  ): Pick<
+    UpdateMetrics,
+    | "reward_mean"
+    | "reward_std"
+    | "terminated_count"
+    | "truncated_count"
+    | "obs_abs_max"
+    | "obs_rms_max"
+    | "return_mean"
+    | "return_std"
+    | "first_ratio_dev"
+  > {
+    const rs = this.rolloutStats;
+    const rewardMean = rs.count ? rs.rewardSum / rs.count : NaN;
+    let obsRmsMax = 0;
+    for (let j = 0; j < rs.obsSq.length; j++) obsRmsMax = Math.max(obsRmsMax, Math.sqrt(rs.obsSq[j] / Math.max(1, rs.count)));
+    const first = stats[0];
+    return {
+      reward_mean: rewardMean,
+      reward_std: rs.count ? Math.sqrt(Math.max(0, rs.rewardSumSq / rs.count - rewardMean * rewardMean)) : NaN,
+      terminated_count: rs.terminated,
+      truncated_count: rs.truncated,
+      obs_abs_max: rs.obsAbsMax,
+      obs_rms_max: obsRmsMax,
+      return_mean: meanArr(returns),
+      return_std: Math.sqrt(varianceArr(returns)),
+      first_ratio_dev: first ? Math.max(Math.abs(first.ratioMin - 1), Math.abs(first.ratioMax - 1)) : NaN,
+    };
   }
 
   /** Whether `totalTimesteps` from the config has been reached. */

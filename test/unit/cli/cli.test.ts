@@ -223,10 +223,24 @@ describe("ppo-lab train: a tiny successful run on CartPole-v1", () => {
   });
 });
 
-describe("ppo-lab train: inputs that cannot start a run", { concurrency: 4 }, () => {
+describe("ppo-lab train: inputs that cannot start a run", { concurrency: 2 }, () => {
   test("a broken env file (syntax error) exits non-zero naming the file and line", async () => {
     const out = outDir();
-    const file = path.join(FIX, "broken-syntax.ts");
+    // Written at test time (a checked-in file with a syntax error would break `tsc` over test/).
+    const file = path.join(tmpRoot, "broken-syntax.ts");
+    fs.writeFileSync(
+      file,
+      [
+        "// An env file with a syntax error on line 6 (a missing comma between two properties).",
+        "export default class Broken {",
+        '  observationSpace = { type: "Box" as const, low: [0], high: [1] };',
+        '  actionSpace = { type: "Discrete" as const, n: 2 };',
+        "  reset() { return { observation: [0] }; }",
+        "  step(_a: number) { return { observation: [0], reward: 1 terminated: false, truncated: false }; }",
+        "}",
+        "",
+      ].join("\n"),
+    );
     const r = await runCli(["train", file, "--out", out]);
     assert.notEqual(r.code, 0, describeResult(r));
     assert.ok(r.stderr.includes(`${file}:6:`), describeResult(r));

@@ -222,6 +222,22 @@ describe("resolveRequestConfig", () => {
     assert.deepEqual(r.layers.map((l) => l.kind), ["preset"]);
   });
 
+  test("the preset is picked by the shipped example file, not by a file name that looks like it", async () => {
+    // the shipped file, given by path instead of id
+    const byPath = await loadEnv("examples/cartpole.ts", { cwd: REPO });
+    assert.equal(resolveRequestConfig(req({ env: "examples/cartpole.ts" }), byPath).sources.nSteps, "preset");
+    // a user's own examples/cartpole.ts elsewhere is just an env file: defaults, no preset
+    const own = path.join(tmp, "project", "examples", "cartpole.ts");
+    fs.mkdirSync(path.dirname(own), { recursive: true });
+    fs.copyFileSync(path.join(REPO, "examples", "cartpole.ts"), own);
+    assert.equal(builtinIdOf(own), undefined);
+    const loaded = await loadEnv(own);
+    const r = resolveRequestConfig(req({ env: own }), loaded);
+    assert.equal(r.sources.nSteps, "default");
+    assert.equal(r.config.nSteps, DEFAULT_CONFIG.nSteps);
+    assert.deepEqual(r.layers, []);
+  });
+
   test("flags override the preset; settings sit between preset and env file / config file", async () => {
     const loaded = await loadEnv("CartPole-v1", { cwd: REPO });
     const cfgFile = writeTmp("cartpole-over.json", JSON.stringify({ nSteps: 16, gamma: 0.95 }));

@@ -1,0 +1,1 @@
+export function buildHostTests(outDir: string): Promise<{ dir: string; entry: string; resultFile: string }>;

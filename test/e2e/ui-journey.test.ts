@@ -1,0 +1,52 @@
+/**
+ * UI end-to-end journey in code-server driven by playwright-core + Debian Chromium: open the workspace (a copy of
+ * examples/), open cartpole.ts with Quick Open, run "PPO Lab: Train Environment" from the command palette, see the
+ * status bar report steps/s, run "PPO Lab: Stop Run", see "stopped" in the status bar and on disk.
+ * Run with `npm run test:e2e`.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { waitFor, withSession } from "./harness/session";
+import { quickOpenFile, runCommand, waitForStatusBarText, waitForWorkbench } from "./harness/workbench";
+
+const TIMEOUT_MS = 6 * 60_000;
+
+test("UI journey: palette -> train cartpole.ts -> status bar steps/s -> stop -> stopped", { timeout: TIMEOUT_MS + 60_000 }, async (t) => {
+  const log = (m: string) => t.diagnostic(m);
+  await withSession(
+    "ui-journey",
+    TIMEOUT_MS,
+    async (session) => {
+      await session.installVsix();
+      await session.startCodeServer();
+      const page = await session.openBrowser(session.workbenchUrl());
+      await waitForWorkbench(page);
+      await quickOpenFile(page, "cartpole.ts");
+
+      await runCommand(page, "PPO Lab: Train Environment");
+      const running = await waitForStatusBarText(page, /steps\/s/, 180_000);
+      log(`status bar while training: ${running}`);
+
+      await runCommand(page, "PPO Lab: Stop Run");
+      const stopped = await waitForStatusBarText(page, /\bstopped\b/, 90_000);
+      log(`status bar after stop: ${stopped}`);
+
+      // The run directory agrees with the status bar.
+      const runs = path.join(session.workspace, ".ppo-lab", "runs");
+      const status = await waitFor(`run.json status "stopped" under ${runs}`, 30_000, () => {
+        const dirs = fs.existsSync(runs) ? fs.readdirSync(runs) : [];
+        if (dirs.length !== 1) return undefined;
+        try {
+          const s = (JSON.parse(fs.readFileSync(path.join(runs, dirs[0], "run.json"), "utf8")) as { status?: string }).status;
+          return s && s !== "running" ? s : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      assert.equal(status, "stopped");
+    },
+    log,
+  );
+});
