@@ -220,14 +220,6 @@ class Collector {
     return true;
   }
 
-  has(id: FindingId): boolean {
-    return this.findings.some((f) => f.id === id);
-  }
-
-  hasErrors(): boolean {
-    return this.findings.some((f) => f.severity === "error");
-  }
-
   /** Turns any error thrown while loading or constructing the env into findings. */
   addLoadError(e: unknown): void {
     for (const f of loadErrorFindings(e, this.file, this.source)) this.add(f.id, f.message, f);
@@ -235,7 +227,7 @@ class Collector {
 
   report(probeSteps: number): CheckReport {
     for (const { finding, count, what } of this.byKey.values()) {
-      if (count > 1 && what) finding.message += ` This happened ${count} times ${what}.`;
+      if (count > 1 && what) finding.message += ` It happened ${count} times ${what}.`;
     }
     const findings = this.findings
       .map((f, i) => ({ f, i }))
@@ -256,17 +248,18 @@ function loadErrorFindings(
     const location = stackLocation(err, envFile);
     return [{ id: "load.failed", message: `Could not load env file ${basename(envFile)}: ${err.name}: ${err.message}`, ...(location ? { location } : {}) }];
   }
-  const msg = e.message;
   const hint = e.hint;
   const loaderLoc: Location | undefined = e.line !== undefined ? { file: e.file, line: e.line, column: e.column ?? 1 } : undefined;
-  const withHint = (message: string): string => (hint ? `${message} ${hint}` : message);
+  // The location is reported separately: drop the loader's "file:line:column: " prefix.
+  const msg = loaderLoc ? e.message.replace(/^.*?:\d+:\d+: (?:error: )?/, "") : e.message;
+  const withHint = (message: string): string => (hint ? `${message.replace(/\s+$/, "")} To fix: ${hint}` : message);
   const one = (id: FindingId, location: Location | undefined = loaderLoc): { id: FindingId; message: string; hint?: string; location?: Location }[] => [
     { id, message: withHint(msg), ...(hint !== undefined ? { hint } : {}), ...(location ? { location } : {}) },
   ];
 
   if (/^Env file not found|^Unknown env |is not a file\.$|^Built-in env .*is missing/.test(msg)) return one("load.not-found");
   if (/unsupported extension/.test(msg)) return one("load.unsupported-extension");
-  if (/has no default export/.test(msg)) return one("export.missing-default");
+  if (/has no default export/.test(msg)) return one("export.missing-default", source.firstExport());
   if (/the default export is .* not a class or a function/.test(msg)) return one("export.default-not-callable", source.exportDefault());
   if (/maxEpisodeSteps must be a positive integer/.test(msg)) return one("export.bad-max-episode-steps", source.namedExport("maxEpisodeSteps"));
   if (/config must be a plain object/.test(msg)) return one("export.bad-config", source.namedExport("config"));
@@ -292,7 +285,7 @@ function loadErrorFindings(
     }
     if (out.length) return out;
   }
-  if (/: error: /.test(msg) || e.line !== undefined) return one("load.bundle-failed");
+  if (/: error: /.test(e.message)) return one("load.bundle-failed");
   return one("load.failed");
 }
 
@@ -366,6 +359,12 @@ class SourceText {
     return 0;
   }
 
+  /** Where the first `export` statement is (for "export default is missing"). */
+  firstExport(): Location | undefined {
+    const i = this.find([/\bexport\b/, /\bmodule\.exports\b/, /\bexports\.[\w$]+\s*=/]);
+    return i === undefined ? undefined : this.at(i);
+  }
+
   /** Where an env member (`step`, `reset`, `observationSpace`, ...) is defined: in the env class first. */
   member(name: string): Location | undefined {
     const n = name.replace(/[$]/g, "\\$");
@@ -429,10 +428,24 @@ export function blankCommentsAndStrings(src: string): string {
 }
 
 /**
- * The first stack frame of `err` in the env file, else in another file of the env's directory tree (not
- * node_modules). The loader enables source maps, so the frames point into the user's .ts source.
+ * Where an exception thrown by the env comes from: the first (innermost) stack frame in the env file or in another
+ * file of the env file's directory tree (not node_modules), so a throw inside a helper module points at the helper.
+ * The loader enables source maps, so the frames point into the user's .ts source.
  */
 function stackLocation(err: unknown, file: string): Location | undefined {
+  return stackFrames(err, file)[0];
+}
+
+/** `" (called from env.ts:18:14)"` when the throw is in a helper of the env file, else "". */
+function calledFrom(err: unknown, file: string): string {
+  const frames = stackFrames(err, file);
+  if (frames.length === 0 || frames[0].file === file) return "";
+  const own = frames.find((f) => f.file === file);
+  return own ? ` (called from ${basename(file)}:${own.line}:${own.column})` : "";
+}
+
+/** The stack frames of `err` in the env file's directory tree (not node_modules), innermost first. */
+function stackFrames(err: unknown, file: string): Location[] {
   const stack = err instanceof Error && typeof err.stack === "string" ? err.stack : "";
   const frames: Location[] = [];
   for (const raw of stack.split("\n")) {
@@ -449,10 +462,9 @@ function stackLocation(err: unknown, file: string): Location | undefined {
     if (!isAbsolute(p)) continue;
     frames.push({ file: resolve(p), line: Number(m[2]), column: Number(m[3]) });
   }
-  const own = frames.find((f) => f.file === file);
-  if (own) return own;
   const root = dirname(file);
-  return frames.find((f) => {
+  return frames.filter((f) => {
+    if (f.file === file) return true;
     const rel = relative(root, f.file);
     return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) && !rel.split(/[\\/]/).includes("node_modules");
   });
@@ -655,9 +667,8 @@ class EnvProbe {
     if (first === undefined) return this.c.report(0);
 
     const probe = this.probe(probeEnv, recorder, obsSpace, actSpace);
-    const fatal = probe.fatal || this.c.hasErrors();
     this.determinism(obsSpace, actSpace);
-    if (!fatal) {
+    if (!probe.fatal) {
       this.scale(probe, obsSpace);
       this.episodes(probe);
       this.actionBounds(actSpace);
@@ -697,9 +708,9 @@ class EnvProbe {
       r = options === undefined ? env.reset() : env.reset(options);
     } catch (e) {
       const loc = stackLocation(e, this.loaded.file) ?? this.src.member("reset");
-      this.c.add("reset.threw", `${call} in ${this.name} threw ${errorText(e)}. Fix reset() so that it returns { observation, info } for any seed (or none).`, {
+      this.c.add("reset.threw", `${call} in ${this.name} threw ${errorText(e)}${calledFrom(e, this.loaded.file)}. Fix reset() so that it returns { observation, info } for any seed (or none).`, {
         ...(loc ? { location: loc } : {}),
-        countAs: "while checking",
+        countAs: "over all resets of the check",
       });
       return undefined;
     }
@@ -722,7 +733,7 @@ class EnvProbe {
         problem.kind === "not-finite"
           ? "Observations must be finite numbers: check the initial state for NaN (0/0, an uninitialised field) or Infinity."
           : "Return an observation inside observationSpace, or widen the space's bounds/shape to match what reset returns.";
-      this.c.add(id, `${call} in ${this.name} returned ${problem.text}. ${fix}`, { ...at, countAs: "during the check" });
+      this.c.add(id, `${call} in ${this.name} returned ${problem.text}. ${fix}`, { ...at, countAs: "over all resets of the check" });
     }
     return { observation: r.observation };
   }
@@ -768,7 +779,7 @@ class EnvProbe {
         wrapped = env.step(action);
       } catch (e) {
         const loc = stackLocation(e, this.loaded.file) ?? stepLoc;
-        this.c.add("step.threw", `step() in ${this.name} threw ${errorText(e)} at ${where}. Fix step() so that it handles every action of actionSpace.`, {
+        this.c.add("step.threw", `step() in ${this.name} threw ${errorText(e)}${calledFrom(e, this.loaded.file)} at ${where}. Fix step() so that it handles every action of actionSpace.`, {
           ...(loc ? { location: loc } : {}),
         });
         res.fatal = true;

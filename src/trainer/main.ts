@@ -3,6 +3,7 @@
  * streams `FromTrainerMessage`s back; obeys stop / pause / resume / checkpoint. Never trains on the extension host.
  */
 import { ConfigError } from "../core/ppo/config";
+import { checkEnvFile } from "../envs/checker";
 import { EnvLoadError } from "../envs/loader";
 import type { FromTrainerMessage, ToTrainerMessage } from "../protocol";
 import { BackendError } from "./backend";
@@ -46,6 +47,12 @@ function onMessage(raw: unknown): void {
         // Let the IPC channel flush the last messages, then leave.
         setImmediate(() => process.disconnect?.());
       });
+      break;
+    case "check":
+      void checkEnvFile(msg.env, { cwd: msg.cwd, envKwargs: msg.envKwargs }).then(
+        (report) => send({ type: "checkReport", report }),
+        (e: Error) => send({ type: "error", message: `the env checker failed: ${e.message}` }),
+      );
       break;
     case "stop":
       if (session) session.stop();
