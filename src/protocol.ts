@@ -3,6 +3,7 @@
  * `type`. Both ends import these types; nothing on a message path is `any`.
  */
 import type { PPOConfig, ConfigSourceKind } from "./core/ppo/config";
+import type { DiagnosticFinding } from "./core/diagnostics/types";
 import type { RunStatus } from "./core/run/types";
 
 /** What to train: sent by the extension or built by the CLI. */
@@ -66,6 +67,8 @@ export type FromTrainerMessage =
     }
   | { type: "metrics"; row: MetricsMessageRow }
   | { type: "episode"; return: number; length: number; totalTimesteps: number }
+  /** A diagnostics rule fired after an update (also appended to the run's `diagnostics.jsonl`). */
+  | { type: "diagnostic"; finding: DiagnosticFinding }
   | { type: "checkReport"; report: EnvCheckReport }
   | { type: "status"; status: RunStatus }
   | { type: "checkpoint"; step: number; path: string }
@@ -88,15 +91,41 @@ export interface DashboardRunInfo {
   sources?: Record<string, string>;
   error?: string;
   live: boolean;
+  /** When the run started (ms since the epoch), for the wall-time x axis. */
+  startedAt?: number;
+  /** Metric rows the host holds for the run (a snapshot carries at most a downsampled subset of them). */
+  totalRows?: number;
 }
+
+/** One finished episode as the dashboard shows it (`return` is null where it was not finite). */
+export interface DashboardEpisode {
+  return: number | null;
+  length: number;
+  /** Global environment step at which the episode finished. */
+  step: number;
+}
+
+/** Everything the dashboard shows of one run: header info, (downsampled) metric rows, the latest episodes. */
+export interface DashboardRunData {
+  info: DashboardRunInfo;
+  rows: MetricsMessageRow[];
+  episodes: DashboardEpisode[];
+}
+
+/** What a file export carries: CSV or JSON text, or a PNG as a `data:image/png;base64,...` URL. */
+export type DashboardExportFormat = "csv" | "json" | "png";
 
 /** Extension host -> dashboard webview. */
 export type ToDashboardMessage =
-  | { type: "snapshot"; runs: { info: DashboardRunInfo; rows: MetricsMessageRow[] }[] }
-  | { type: "metrics"; key: string; row: MetricsMessageRow }
+  /** The full (downsampled) state, the answer to `ready` and the re-sync when a hidden panel is shown again. */
+  | { type: "snapshot"; runs: DashboardRunData[] }
+  /** Live rows and episodes since the previous update, batched over all runs (at most ~10 per second). */
+  | { type: "update"; runs: { key: string; rows: MetricsMessageRow[]; episodes: DashboardEpisode[] }[] }
   | { type: "runInfo"; info: DashboardRunInfo };
 
 /** Dashboard webview -> extension host. */
 export type FromDashboardMessage =
   | { type: "ready" }
-  | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir"; key: string };
+  | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir"; key: string }
+  /** Save a chart's data or image: the host asks where (save dialog) and writes the file. */
+  | { type: "export"; format: DashboardExportFormat; fileName: string; data: string; key?: string };

@@ -1,11 +1,12 @@
 // Installs what the code-server tests need, once, outside node_modules (idempotent; a second run takes ~0 s):
-//   1. Debian's chromium and ripgrep (apt-get update + install, only when missing; needs root).
+//   1. Debian's chromium, ripgrep and libkrb5-dev (apt-get update + install, only when missing; needs root).
 //   2. code-server@4.100.3 into PPO_LAB_CODE_SERVER_DIR (default ~/.cache/ppo-lab-test/code-server-4.100.3):
 //      - its @vscode/ripgrep 1.15.11 postinstall downloads rg from GitHub, which this network cannot reach, so its
 //        download cache (os.tmpdir()/vscode-ripgrep-cache-1.15.11) is seeded with a tarball of Debian's /usr/bin/rg;
 //      - as root, code-server's postinstall needs npm_config_unsafe_perm=true, and node-pty's `npx node-gyp` needs
 //        npm_config_yes=true (the machine's ~/.npmrc says yes=false);
-//      - argon2/kerberos prebuilt downloads fail (no GitHub) and fall back to a node-gyp build: expected.
+//      - argon2/kerberos prebuilt downloads fail (no GitHub) and fall back to a node-gyp build: expected (kerberos
+//        needs libkrb5-dev for that build; python3, make, g++ and pkg-config are on the machine).
 // A marker file is written last, so an interrupted install is redone from scratch on the next run.
 // Usage: node scripts/e2e/setup.mjs [--force]
 import { spawnSync } from "node:child_process";
@@ -64,6 +65,9 @@ mkdirSync(logDir, { recursive: true });
 const missing = [];
 if (!existsSync(CHROMIUM_PATH)) missing.push("chromium");
 if (!which("rg")) missing.push("ripgrep");
+// code-server's VS Code depends on the `kerberos` addon; its prebuilt binary comes from GitHub (unreachable), so it is
+// compiled, which needs the MIT Kerberos headers (gssapi/gssapi.h).
+if (!existsSync("/usr/include/gssapi/gssapi.h")) missing.push("libkrb5-dev");
 if (missing.length > 0) {
   if (!which("apt-get")) fail(`missing ${missing.join(", ")} and there is no apt-get; install them by hand.`);
   if (process.getuid?.() !== 0) fail(`missing ${missing.join(", ")}; run as root or: sudo apt-get install -y ${missing.join(" ")}`);

@@ -6,6 +6,8 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import * as cliProgress from "cli-progress";
+import { formatFinding, formatSummary } from "../core/diagnostics/format";
+import type { DiagnosticFinding } from "../core/diagnostics/types";
 import { ConfigError, type PPOConfig } from "../core/ppo/config";
 import { EnvLoadError } from "../envs/loader";
 import { registerCheckCommand } from "./check-command";
@@ -58,6 +60,8 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
   const interactive = process.stderr.isTTY && !flags.quiet && !flags.json;
   let bar: cliProgress.SingleBar | undefined;
   let total = 0;
+  const findings: DiagnosticFinding[] = [];
+  let diagnosticsFile: string | undefined;
   const session = new TrainingSession(
     { env, cwd, runsRoot, configFile: flags.config, overrides },
     {
@@ -69,6 +73,7 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
         switch (msg.type) {
           case "started":
             total = msg.config.totalTimesteps;
+            diagnosticsFile = path.join(msg.runDir, "diagnostics.jsonl");
             process.stdout.write(
               `PPO Lab ${ppoLabVersion()}: training ${msg.envName} (${msg.envFile})\n` +
                 `  run directory: ${msg.runDir}\n  backend: ${msg.backend}, seed ${msg.config.seed}, ` +
@@ -97,6 +102,14 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
             } else if (!flags.quiet) process.stdout.write(line + "\n");
             break;
           }
+          case "diagnostic":
+            // Printed as it fires: "warning [kl.exploding] approx_kl 0.12 > 0.05 over updates 4-9: ..." + top suggestion.
+            findings.push(msg.finding);
+            if (flags.quiet) break;
+            bar?.stop();
+            process.stdout.write(formatFinding(msg.finding) + "\n");
+            if (bar) bar.start(total, Math.min(total, msg.finding.totalTimesteps), { sps: "-" });
+            break;
           case "log":
             if (!flags.quiet) process.stderr.write(`  ${msg.level}: ${msg.message}\n`);
             break;
@@ -109,6 +122,7 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
             break;
           case "finished":
             bar?.stop();
+            if (!flags.quiet) process.stdout.write(formatSummary(findings, findings.length ? diagnosticsFile : undefined) + "\n");
             process.stdout.write(`run ${msg.status} after ${msg.totalTimesteps} steps: ${msg.runDir}\n`);
             break;
           default:

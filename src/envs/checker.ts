@@ -113,6 +113,7 @@ export const FINDING_IDS = {
   "termination.fixed-length": "warning",
   "action.out-of-bounds-accepted": "info",
   "probe.time-limit": "info",
+  "check.failed": "error",
 } as const satisfies Record<string, FindingSeverity>;
 
 export type FindingId = keyof typeof FINDING_IDS;
@@ -156,6 +157,12 @@ export function checkLoadedEnv(loaded: LoadedEnvFile, opts: CheckOptions = {}): 
   const instances: Env[] = [];
   try {
     return new EnvProbe(loaded, opts, c, instances).run();
+  } catch (e) {
+    // A safety net: whatever the env does, the checker reports instead of throwing.
+    const loc = stackLocation(e, loaded.file);
+    c.add("check.failed", `Checking ${basename(loaded.file)} failed unexpectedly: ${errorText(e)}. The env did something the checker did not expect; ` +
+      "make sure reset() and step() return plain objects with plain number arrays.", loc ? { location: loc } : {});
+    return c.report(0);
   } finally {
     for (const env of instances) {
       try {
@@ -251,10 +258,19 @@ function loadErrorFindings(
   const hint = e.hint;
   const loaderLoc: Location | undefined = e.line !== undefined ? { file: e.file, line: e.line, column: e.column ?? 1 } : undefined;
   // The location is reported separately: drop the loader's "file:line:column: " prefix.
-  const msg = loaderLoc ? e.message.replace(/^.*?:\d+:\d+: (?:error: )?/, "") : e.message;
-  const withHint = (message: string): string => (hint ? `${message.replace(/\s+$/, "")} To fix: ${hint}` : message);
+  const msg = loaderLoc ? `${basename(loaderLoc.file)}: ${e.message.replace(/^.*?:\d+:\d+: (?:error: )?/, "")}` : e.message;
+  const withHint = (message: string): string => {
+    // A code snippet the loader appends on its own line becomes "(in `...`)".
+    const [first, ...rest] = message.split("\n");
+    const snippet = rest.join(" ").trim();
+    let text = first.trimEnd() + (snippet ? ` (in \`${snippet}\`)` : "");
+    if (!hint) return text;
+    if (!/[.!?]$/.test(text)) text += ".";
+    return `${text} ${/^[A-Z]/.test(hint) ? "" : "Fix: "}${hint}`;
+  };
   const one = (id: FindingId, location: Location | undefined = loaderLoc): { id: FindingId; message: string; hint?: string; location?: Location }[] => [
-    { id, message: withHint(msg), ...(hint !== undefined ? { hint } : {}), ...(location ? { location } : {}) },
+    // The loader's hint is part of the message (the CLI prints only messages); not repeated in `hint`.
+    { id, message: withHint(msg), ...(location ? { location } : {}) },
   ];
 
   if (/^Env file not found|^Unknown env |is not a file\.$|^Built-in env .*is missing/.test(msg)) return one("load.not-found");
@@ -683,7 +699,7 @@ class EnvProbe {
       try {
         return makeSpace(env[what], what);
       } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
+        const why = (e instanceof Error ? e.message : String(e)).replace(new RegExp(`^${what}: `), "");
         const example = what === "observationSpace" ? '{ type: "Box", low: [-1, -1], high: [1, 1] }' : '{ type: "Discrete", n: 2 } or { type: "Box", low: [-1], high: [1] }';
         const loc = this.src.member(what);
         this.c.add("space.invalid", `${what} in ${this.name} is invalid: ${why}. Fix the declaration, e.g. \`${what} = ${example}\`.`, {

@@ -18,7 +18,8 @@ import {
   type PPOConfig,
   type ResolvedConfig,
 } from "../core/ppo/config";
-import { PPO, type UpdateMetrics } from "../core/ppo/ppo";
+import { DiagnosticsMonitor } from "../core/diagnostics/monitor";
+import { PPO, type PPOState, type UpdateMetrics } from "../core/ppo/ppo";
 import { RunWriter } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
@@ -117,6 +118,8 @@ export class TrainingSession {
   private wake: (() => void) | undefined;
   writer: RunWriter | undefined;
   ppo: PPO | undefined;
+  /** Diagnostics of the current run (engine with its findings, NaN guard); set once the run directory exists. */
+  monitor: DiagnosticsMonitor | undefined;
 
   constructor(
     readonly request: TrainRequest,
@@ -145,9 +148,10 @@ export class TrainingSession {
     this.callbacks.emit(msg);
   }
 
-  private saveCheckpoint(): void {
+  /** Saves `state` (default: the current state) as a checkpoint. */
+  private saveCheckpoint(state?: PPOState): void {
     if (!this.ppo || !this.writer) return;
-    const state = this.ppo.getState();
+    state ??= this.ppo.getState();
     const p = this.writer.saveCheckpoint(state.totalTimesteps, {
       weights: state.weights,
       optimizer: {
@@ -221,6 +225,18 @@ export class TrainingSession {
     let status: RunStatus = "finished";
     try {
       const ppo = this.ppo;
+      // Diagnostics rules after every update, and the NaN guard: a NaN/Infinity in the env or the update is reported
+      // (diagnostics.jsonl + a "diagnostic" message) and the run stops with the state from before it as its final
+      // checkpoint (see src/core/diagnostics/monitor.ts).
+      const monitor = new DiagnosticsMonitor(ppo, {
+        envFile: loaded.file,
+        envSource: readTextOrUndefined(loaded.file),
+        onFinding: (finding) => {
+          writer.appendDiagnostic(finding);
+          this.emit({ type: "diagnostic", finding });
+        },
+      });
+      this.monitor = monitor;
       while (!ppo.done && !this.stopRequested) {
         if (this.paused) {
           writer.updateRunInfo({ status: "paused" });
@@ -230,23 +246,35 @@ export class TrainingSession {
           writer.updateRunInfo({ status: "running" });
           this.emit({ type: "status", status: "running" });
         }
-        const row = ppo.iterate((ep, total) => {
-          const epRow = { return: ep.return, length: ep.length, total_timesteps: total, env_index: ep.envIndex };
-          writer.appendEpisode(epRow);
-          this.emit({ type: "episode", return: ep.return, length: ep.length, totalTimesteps: total });
-        });
+        let row: UpdateMetrics;
+        try {
+          row = ppo.iterate((ep, total) => {
+            const epRow = { return: ep.return, length: ep.length, total_timesteps: total, env_index: ep.envIndex };
+            writer.appendEpisode(epRow);
+            this.emit({ type: "episode", return: ep.return, length: ep.length, totalTimesteps: total });
+          });
+        } catch (e) {
+          // A NaN/Infinity: reported, and the state from before the failing update becomes the final checkpoint.
+          if (monitor.onError(e)) this.saveCheckpoint(monitor.lastGood);
+          throw e;
+        }
         metrics.push(row);
         writer.appendMetrics(row as unknown as Record<string, number>);
         this.emit({ type: "metrics", row: toMessageRow(row) });
+        const nanFinding = monitor.afterUpdate(row);
+        if (nanFinding) {
+          this.saveCheckpoint(monitor.lastGood);
+          throw new Error(`${nanFinding.title}; the run was stopped`);
+        }
         if (this.checkpointRequested || (config.checkpointEvery > 0 && ppo.updates % config.checkpointEvery === 0)) {
           this.checkpointRequested = false;
-          this.saveCheckpoint();
+          this.saveCheckpoint(monitor.lastGood);
         }
         // Let IPC messages and signals (stop, pause) in between updates.
         await new Promise<void>((r) => setImmediate(r));
       }
       if (this.stopRequested && !ppo.done) status = "stopped";
-      this.saveCheckpoint();
+      this.saveCheckpoint(monitor.lastGood);
       writer.updateRunInfo({ status, totalTimesteps: ppo.totalTimesteps, endedAt: new Date().toISOString() });
     } catch (e) {
       status = "failed";
@@ -265,6 +293,15 @@ export class TrainingSession {
     this.emit({ type: "status", status });
     this.emit({ type: "finished", status, runDir: writer.dir, totalTimesteps: this.ppo.totalTimesteps });
     return { status, runDir: writer.dir, metrics };
+  }
+}
+
+/** The env file's text, for locating its methods in findings; undefined when it cannot be read. */
+function readTextOrUndefined(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
   }
 }
 

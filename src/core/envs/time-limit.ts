@@ -26,6 +26,8 @@ export class TimeLimit implements Env {
   step(action: Action): StepResult {
     const r = this.env.step(action);
     this.elapsed += 1;
+    // A malformed result (not an object) passes through untouched so the caller's contract check reports it.
+    if (r === null || typeof r !== "object" || Array.isArray(r)) return r;
     if (this.elapsed >= this.maxEpisodeSteps && !r.terminated) return { ...r, truncated: true };
     return r;
   }

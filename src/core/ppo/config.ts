@@ -5,6 +5,7 @@
  * preset for the env > defaults. {@link resolveConfig} records where each value came from.
  */
 import Ajv, { type ErrorObject } from "ajv";
+import { DEFAULT_DIAGNOSTICS, DIAGNOSTICS_SCHEMA, type DiagnosticsSettings } from "../diagnostics/settings";
 
 export type Schedule = "constant" | "linear";
 
@@ -57,6 +58,11 @@ export interface PPOConfig {
   statsWindowSize: number;
   /** Save a checkpoint every this many updates (0 = only the final one). */
   checkpointEvery: number;
+  /**
+   * Training diagnostics: on/off and the rules' thresholds (src/core/diagnostics/settings.ts documents each default
+   * and its source). A partial object in a config layer is merged key by key over the layers below it.
+   */
+  diagnostics: DiagnosticsSettings;
 }
 
 /**
@@ -97,6 +103,7 @@ export const DEFAULT_CONFIG: PPOConfig = {
   backend: "auto",
   statsWindowSize: 100,
   checkpointEvery: 0,
+  diagnostics: DEFAULT_DIAGNOSTICS,
 };
 
 /**
@@ -187,6 +194,7 @@ export const CONFIG_SCHEMA = {
     backend: { enum: ["auto", "tensorflow", "wasm", "cpu"] },
     statsWindowSize: positiveInt,
     checkpointEvery: { type: "integer", minimum: 0 },
+    diagnostics: DIAGNOSTICS_SCHEMA,
   },
 } as const;
 
@@ -290,7 +298,9 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer.values)) {
       if (v === undefined) continue;
-      (config as unknown as Record<string, unknown>)[k] = structuredClone(v);
+      // `diagnostics` merges key by key, so `{ diagnostics: { klThreshold: 0.1 } }` keeps the other thresholds.
+      const merged = k === "diagnostics" ? { ...config.diagnostics, ...(v as Partial<DiagnosticsSettings>) } : v;
+      (config as unknown as Record<string, unknown>)[k] = structuredClone(merged);
       sources[k as keyof PPOConfig] = layer.kind;
     }
   }

@@ -1,0 +1,76 @@
+/**
+ * Which chart cards the dashboard shows, grouped as in the issue: Rollout, Policy, Value, Optimisation, Speed, then
+ * every other metric the trainer logs under Other. Metric names are SB3/CleanRL's (src/core/ppo/ppo.ts
+ * UpdateMetrics).
+ */
+
+export type GroupId = "rollout" | "policy" | "value" | "optimisation" | "speed" | "other";
+
+export const GROUPS: { id: GroupId; title: string; open: boolean }[] = [
+  { id: "rollout", title: "Rollout", open: true },
+  { id: "policy", title: "Policy", open: true },
+  { id: "value", title: "Value", open: true },
+  { id: "optimisation", title: "Optimisation", open: true },
+  { id: "speed", title: "Speed", open: true },
+  { id: "other", title: "Other metrics", open: false },
+];
+
+export interface CardSpec {
+  /** Stable id (used in saved view state, file names and the DOM). */
+  id: string;
+  title: string;
+  group: GroupId;
+  /** Metrics drawn as lines (smoothed, with the raw line faint behind); the first one is the card's headline. */
+  lines: string[];
+  /** A [min, max] pair drawn as a shaded band behind the lines. */
+  band?: [string, string];
+  description: string;
+}
+
+export const CARDS: CardSpec[] = [
+  {
+    id: "ep_rew_mean",
+    title: "ep_rew_mean",
+    group: "rollout",
+    lines: ["ep_rew_mean"],
+    band: ["ep_rew_min", "ep_rew_max"],
+    description: "Mean return of the recent episodes (band: min..max of the window).",
+  },
+  { id: "ep_len_mean", title: "ep_len_mean", group: "rollout", lines: ["ep_len_mean"], description: "Mean length of the recent episodes." },
+  { id: "approx_kl", title: "approx_kl", group: "policy", lines: ["approx_kl"], description: "KL(old || new) estimate (k3). Above ~0.05 the policy moves too far per update." },
+  { id: "clip_fraction", title: "clip_fraction", group: "policy", lines: ["clip_fraction"], description: "Fraction of samples whose ratio was clipped. Above ~0.3 the steps are too large." },
+  { id: "entropy", title: "entropy", group: "policy", lines: ["entropy"], description: "Policy entropy. A collapse to ~0 early means exploration stopped." },
+  { id: "std", title: "std", group: "policy", lines: ["std"], description: "Mean standard deviation of the Gaussian policy (continuous actions)." },
+  {
+    id: "action_saturation",
+    title: "action_saturation",
+    group: "policy",
+    lines: ["action_saturation"],
+    description: "Fraction of sampled actions outside the action bounds (clipped on their way to the env).",
+  },
+  { id: "ratio_min_max", title: "ratio_min / ratio_max", group: "policy", lines: ["ratio_min", "ratio_max"], description: "Smallest and largest probability ratio new/old over the update." },
+  { id: "value_loss", title: "value_loss", group: "value", lines: ["value_loss"], description: "Critic loss (mean squared error to the value targets)." },
+  {
+    id: "explained_variance",
+    title: "explained_variance",
+    group: "value",
+    lines: ["explained_variance"],
+    description: "1 - Var(returns - values) / Var(returns). 1 is perfect; below 0 is worse than a constant.",
+  },
+  { id: "value_mean", title: "value_mean", group: "value", lines: ["value_mean"], description: "Mean predicted value over the rollout." },
+  { id: "policy_gradient_loss", title: "policy_gradient_loss", group: "optimisation", lines: ["policy_gradient_loss"], description: "Clipped surrogate loss." },
+  { id: "grad_norm", title: "grad_norm", group: "optimisation", lines: ["grad_norm"], description: "Global gradient norm before clipping." },
+  { id: "learning_rate", title: "learning_rate", group: "optimisation", lines: ["learning_rate"], description: "Adam learning rate (after the schedule)." },
+  { id: "steps_per_second", title: "steps_per_second", group: "speed", lines: ["steps_per_second"], description: "Environment steps per second of wall time." },
+];
+
+/** Columns that are axes or bookkeeping, never charted by themselves. */
+export const AXIS_COLUMNS = new Set(["update", "total_timesteps", "wall_seconds"]);
+
+/** Metrics a catalogue card already draws (so they get no card of their own under Other). */
+export const CATALOGUED = new Set(CARDS.flatMap((c) => [...c.lines, ...(c.band ?? [])]));
+
+/** The card of a metric that has none in the catalogue. */
+export function otherCard(metric: string): CardSpec {
+  return { id: metric, title: metric, group: "other", lines: [metric], description: `${metric} (as logged by the trainer).` };
+}

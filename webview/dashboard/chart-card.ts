@@ -1,0 +1,332 @@
+/**
+ * One chart card: a header (title, the last value large, toolbar: log scale, pin, export CSV/JSON/PNG, collapse) and
+ * a Chart.js line chart of one or two metrics for every shown run: the smoothed line over the faint raw one, plus a
+ * min..max band where the card has one. Data arrays are rebuilt (never pushed; Chart.js #11929) from the run
+ * stores, smoothed over the full series and then downsampled (LTTB) to about one point per pixel of width.
+ */
+import type { DashboardExportFormat } from "../../src/protocol";
+import { el, toolbarButton, type VscodeToolbarButton } from "../ui/elements";
+import type { CardSpec } from "./catalog";
+import { Chart, type Pt, type TaggedDataset } from "./chart-setup";
+import { fmtClock, fmtDuration, fmtSteps, fmtValue } from "./format";
+import { runLabel, type RunStore, type XAxisKind } from "./run-store";
+import { classicSmoothing, lttbIndices, percentileRange } from "./series";
+import { withAlpha, type Theme } from "./theme";
+import type { ViewSettings } from "./view-state";
+
+/** What a card draws with: the runs shown (legend toggles applied), their colours, the view settings, the theme. */
+export interface CardContext {
+  runs: RunStore[];
+  /** Every run of the panel (a card exists when any of them logs its metric). */
+  allRuns: RunStore[];
+  colors: Map<string, string>;
+  view: ViewSettings;
+  theme: Theme;
+}
+
+export interface CardActions {
+  togglePin(card: ChartCard): void;
+  toggleLog(card: ChartCard): void;
+  toggleCollapsed(card: ChartCard): void;
+  exportCard(card: ChartCard, format: DashboardExportFormat): void;
+}
+
+/** Timing of one redraw, in milliseconds. */
+export interface RedrawTiming {
+  card: string;
+  /** Smoothing, downsampling and building the datasets. */
+  prepMs: number;
+  /** `chart.update('none')`: layout and drawing (synchronous with animations off). */
+  updateMs: number;
+  points: number;
+}
+
+const AXIS_TITLES: Record<XAxisKind, string> = { step: "step", update: "update", wall: "wall time", relative: "relative time" };
+
+function xTick(kind: XAxisKind, v: number): string {
+  switch (kind) {
+    case "step":
+      return fmtSteps(v);
+    case "update":
+      return String(Math.round(v));
+    case "wall":
+      return fmtClock(v);
+    case "relative":
+      return fmtDuration(v);
+  }
+}
+
+function yTick(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return "0";
+  if (a >= 1e4) return fmtSteps(v);
+  if (a < 1e-3) return v.toExponential(0);
+  return String(+v.toPrecision(3));
+}
+
+export class ChartCard {
+  readonly el: HTMLElement;
+  private readonly valueEl: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly logButton: VscodeToolbarButton;
+  private readonly pinButton: VscodeToolbarButton;
+  private readonly collapseButton: VscodeToolbarButton;
+  private chart: Chart<"line", Pt[]> | undefined;
+  /** On screen (IntersectionObserver) and not collapsed. */
+  visible = false;
+  /** Data or settings changed since the last redraw. */
+  dirty = true;
+
+  constructor(
+    readonly spec: CardSpec,
+    actions: CardActions,
+  ) {
+    this.el = el("div", { class: "card", "data-card": spec.id, "data-metric": spec.lines[0] });
+    const head = el("div", { class: "card-head" });
+    const title = el("div", { class: "card-title", title: spec.description }, spec.title);
+    this.valueEl = el("div", { class: "card-value", "data-role": "last-value" }, "-");
+    const tools = el("div", { class: "card-tools" });
+    this.logButton = toolbarButton("symbol-numeric", "Logarithmic y axis", () => actions.toggleLog(this), { "data-action": "log", toggleable: "" });
+    this.pinButton = toolbarButton("pin", "Pin to the top", () => actions.togglePin(this), { "data-action": "pin" });
+    tools.append(
+      this.logButton,
+      this.pinButton,
+      toolbarButton("table", "Export data as CSV", () => actions.exportCard(this, "csv"), { "data-action": "export-csv" }),
+      toolbarButton("json", "Export data as JSON", () => actions.exportCard(this, "json"), { "data-action": "export-json" }),
+      toolbarButton("file-media", "Export chart as PNG", () => actions.exportCard(this, "png"), { "data-action": "export-png" }),
+    );
+    this.collapseButton = toolbarButton("chevron-down", "Collapse", () => actions.toggleCollapsed(this), { "data-action": "collapse" });
+    tools.append(this.collapseButton);
+    head.append(title, this.valueEl, tools);
+    this.body = el("div", { class: "card-body" });
+    this.canvas = el("canvas", { role: "img", "aria-label": `${spec.title} chart` });
+    this.body.append(this.canvas);
+    this.el.append(head, this.body);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** True when any run logs one of the card's metrics (TensorBoard hides empty cards). */
+  hasData(runs: RunStore[]): boolean {
+    return runs.some((r) => this.spec.lines.some((m) => r.has(m)));
+  }
+
+  /** Applies the toggles' states (log, pin, collapsed) to the header and body. */
+  applyFlags(view: ViewSettings): void {
+    const log = view.logScale.includes(this.id);
+    const pinned = view.pinned.includes(this.id);
+    const collapsed = view.collapsed.includes(this.id);
+    this.logButton.checked = log;
+    this.pinButton.icon = pinned ? "pinned" : "pin";
+    this.pinButton.label = this.pinButton.title = pinned ? "Unpin" : "Pin to the top";
+    this.collapseButton.icon = collapsed ? "chevron-right" : "chevron-down";
+    this.collapseButton.label = this.collapseButton.title = collapsed ? "Expand" : "Collapse";
+    this.el.classList.toggle("collapsed", collapsed);
+    this.el.classList.toggle("pinned", pinned);
+  }
+
+  get collapsed(): boolean {
+    return this.el.classList.contains("collapsed");
+  }
+
+  /** The header's last value(s): large for one run, one coloured value per run when comparing. */
+  updateValues(ctx: CardContext): void {
+    const parts: HTMLElement[] = [];
+    for (const run of ctx.runs) {
+      const values = this.spec.lines.map((m) => fmtValue(run.last(m)));
+      const span = el("span", { class: "run-value", "data-run": run.info.key }, values.join(" / "));
+      if (ctx.allRuns.length > 1) span.style.setProperty("--run-color", ctx.colors.get(run.colorKey) ?? "");
+      parts.push(span);
+    }
+    this.valueEl.classList.toggle("compare", ctx.allRuns.length > 1);
+    const text = parts.map((p) => p.textContent).join("|");
+    if (text !== this.valueEl.dataset.text) {
+      this.valueEl.dataset.text = text;
+      this.valueEl.replaceChildren(...(parts.length > 0 ? parts : [el("span", { class: "run-value" }, "-")]));
+    }
+  }
+
+  /** Rebuilds the datasets from the run stores and redraws. */
+  redraw(ctx: CardContext): RedrawTiming {
+    const t0 = performance.now();
+    const { view, theme } = ctx;
+    const log = view.logScale.includes(this.id);
+    const weight = view.smoothing;
+    const target = Math.max(100, Math.min(1000, Math.round(this.canvas.clientWidth || this.body.clientWidth || 500)));
+    const lines: TaggedDataset[] = [];
+    const raws: TaggedDataset[] = [];
+    const bands: TaggedDataset[] = [];
+    const rangeValues: number[] = [];
+    let points = 0;
+    const positive = (v: number) => (v > 0 ? v : NaN);
+    for (const run of ctx.runs) {
+      const color = ctx.colors.get(run.colorKey) ?? theme.palette[0];
+      const label = runLabel(run.info);
+      const x = run.x(view.xAxis);
+      this.spec.lines.forEach((metric, li) => {
+        const column = run.column(metric);
+        if (!column) return;
+        const y = log ? column.map(positive) : column;
+        if (view.ignoreOutliers) for (const v of y) rangeValues.push(v);
+        const smooth = weight > 0 ? classicSmoothing(y, weight) : y;
+        const idx = lttbIndices(x, smooth, target);
+        const data = idx.map((i) => ({ x: x[i], y: smooth[i] }));
+        points += data.length;
+        lines.push({
+          data,
+          label: `${label} ${metric}`,
+          borderColor: color,
+          backgroundColor: color,
+          borderWidth: theme.lineWidth,
+          borderDash: li > 0 ? [5, 3] : undefined,
+          order: 0,
+          ppo: { role: "line", runKey: run.info.key, runLabel: label, metric, rawAt: idx.map((i) => y[i]) },
+        });
+        if (weight > 0) {
+          const rawIdx = lttbIndices(x, y, target);
+          const rawData = rawIdx.map((i) => ({ x: x[i], y: y[i] }));
+          points += rawData.length;
+          raws.push({
+            data: rawData,
+            label: `${label} ${metric} (raw)`,
+            borderColor: withAlpha(color, theme.rawAlpha),
+            borderWidth: 1,
+            borderDash: li > 0 ? [5, 3] : undefined,
+            order: 1,
+            ppo: { role: "raw", runKey: run.info.key, runLabel: label, metric },
+          });
+        }
+      });
+      const band = this.spec.band;
+      const lo = band && run.column(band[0]);
+      const hi = band && run.column(band[1]);
+      if (band && lo && hi) {
+        const mid = lo.map((v, i) => (v + hi[i]) / 2);
+        const idx = lttbIndices(x, mid, target);
+        const f = log ? positive : (v: number) => v;
+        const common = { borderWidth: 0, pointRadius: 0, order: 2 } as const;
+        bands.push(
+          {
+            ...common,
+            data: idx.map((i) => ({ x: x[i], y: f(lo[i]) })),
+            label: `${label} ${band[0]}`,
+            borderColor: "transparent",
+            fill: false,
+            ppo: { role: "band-low", runKey: run.info.key, runLabel: label, metric: band[0] },
+          },
+          {
+            ...common,
+            data: idx.map((i) => ({ x: x[i], y: f(hi[i]) })),
+            label: `${label} ${band[1]}`,
+            borderColor: "transparent",
+            backgroundColor: withAlpha(color, theme.kind.startsWith("high") ? 0.22 : 0.12),
+            fill: "-1",
+            ppo: { role: "band-high", runKey: run.info.key, runLabel: label, metric: band[1] },
+          },
+        );
+        points += idx.length * 2;
+      }
+    }
+    const range = view.ignoreOutliers ? percentileRange(rangeValues) : undefined;
+    const t1 = performance.now();
+    if (!this.chart) this.chart = this.create(theme);
+    const chart = this.chart;
+    const opts = chart.options;
+    // Datasets are replaced, never mutated in place: band pairs must stay adjacent for `fill: "-1"`.
+    chart.data.datasets = [...lines, ...raws, ...bands];
+    const xScale = opts.scales!.x!;
+    const yScale = opts.scales!.y!;
+    xScale.ticks!.callback = (v) => xTick(view.xAxis, Number(v));
+    xScale.ticks!.color = theme.muted;
+    xScale.grid!.color = theme.grid;
+    xScale.border!.color = theme.grid;
+    yScale.type = log ? "logarithmic" : "linear";
+    yScale.min = range && !(log && range.min <= 0) ? range.min : undefined;
+    yScale.max = range ? range.max : undefined;
+    yScale.ticks!.color = theme.muted;
+    yScale.grid!.color = theme.grid;
+    yScale.border!.color = theme.grid;
+    const tooltip = opts.plugins!.tooltip!;
+    tooltip.backgroundColor = theme.tooltipBackground;
+    tooltip.titleColor = theme.tooltipForeground;
+    tooltip.bodyColor = theme.tooltipForeground;
+    tooltip.borderColor = theme.tooltipBorder;
+    tooltip.callbacks!.title = (items) => (items.length ? `${AXIS_TITLES[view.xAxis]} ${xTick(view.xAxis, items[0].parsed.x ?? NaN)}` : "");
+    tooltip.callbacks!.label = (item) => {
+      const tag = (item.dataset as TaggedDataset).ppo;
+      const raw = tag.rawAt?.[item.dataIndex];
+      const who = ctx.allRuns.length > 1 ? `${tag.runLabel} ` : "";
+      const smoothed = fmtValue(item.parsed.y);
+      return weight > 0 ? `${who}${tag.metric}: ${smoothed} (raw ${fmtValue(raw)})` : `${who}${tag.metric}: ${smoothed}`;
+    };
+    (opts.plugins as Record<string, unknown>).ppoBackground = { color: theme.background };
+    opts.font = { family: theme.fontFamily, size: theme.fontSize };
+    chart.update("none");
+    const t2 = performance.now();
+    this.dirty = false;
+    return { card: this.id, prepMs: t1 - t0, updateMs: t2 - t1, points };
+  }
+
+  private create(theme: Theme): Chart<"line", Pt[]> {
+    return new Chart<"line", Pt[]>(this.canvas, {
+      type: "line",
+      data: { datasets: [] },
+      options: {
+        animation: false,
+        parsing: false,
+        normalized: true,
+        responsive: true,
+        maintainAspectRatio: false,
+        spanGaps: true,
+        color: theme.foreground,
+        font: { family: theme.fontFamily, size: theme.fontSize },
+        elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 4 }, line: { tension: 0, borderJoinStyle: "round" } },
+        interaction: { mode: "ppoNearest", intersect: false },
+        layout: { padding: { top: 4, right: 8 } },
+        scales: {
+          x: { type: "linear", ticks: { minRotation: 0, maxRotation: 0, maxTicksLimit: 6, autoSkipPadding: 12 }, grid: {}, border: {} },
+          y: { type: "linear", ticks: { maxTicksLimit: 5 }, grid: {}, border: {} },
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { mode: "ppoNearest", intersect: false, borderWidth: 1, displayColors: true, callbacks: {} },
+        },
+      },
+    });
+  }
+
+  /** The chart as a PNG data URL (undefined while it has never been drawn or is collapsed). */
+  toPng(): string | undefined {
+    if (!this.chart || this.collapsed || this.chart.width === 0) return undefined;
+    return this.chart.toBase64Image("image/png", 1);
+  }
+
+  /** What is drawn, for tests and the benchmark. */
+  describe(): { id: string; datasets: { label: string; role: string; run: string; metric: string; color: string; points: number; data: Pt[] }[]; yType: string; yMin?: number; yMax?: number } | undefined {
+    if (!this.chart) return undefined;
+    const y = this.chart.options.scales?.y as { type?: string; min?: number; max?: number } | undefined;
+    return {
+      id: this.id,
+      datasets: (this.chart.data.datasets as TaggedDataset[]).map((d) => ({
+        label: d.label ?? "",
+        role: d.ppo.role,
+        run: d.ppo.runKey,
+        metric: d.ppo.metric,
+        color: String(d.borderColor),
+        points: d.data.length,
+        data: d.data,
+      })),
+      yType: y?.type ?? "linear",
+      yMin: y?.min,
+      yMax: y?.max,
+    };
+  }
+
+  destroy(): void {
+    this.chart?.destroy();
+    this.chart = undefined;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The resolved hyperparameters of a run with where each came from (default / preset / settings / file / flag), and
+ * for compared runs, the keys whose values differ.
+ */
+import { el } from "../ui/elements";
+import { fmtConfigValue } from "./format";
+import { runLabel, type RunStore } from "./run-store";
+
+const SOURCE_TITLES: Record<string, string> = {
+  default: "built-in default",
+  preset: "preset for this env",
+  settings: "workspace settings (ppoLab.hyperparameters.*)",
+  file: "the env file's exported config or a config file",
+  flag: "command argument or CLI flag",
+};
+
+function sourceCell(source: string | undefined): HTMLElement {
+  const td = el("td", { class: "source" });
+  if (source) td.append(el("span", { class: `source-tag source-${source}`, title: SOURCE_TITLES[source] ?? source }, source));
+  else td.textContent = "-";
+  return td;
+}
+
+/** Key | value | source, sorted with the non-defaults first. */
+export function configTable(run: RunStore): HTMLElement {
+  const config = run.info.config;
+  if (!config || Object.keys(config).length === 0) return el("p", { class: "muted" }, "The resolved config is not known yet.");
+  const sources = run.info.sources ?? {};
+  const keys = Object.keys(config).sort((a, b) => {
+    const da = (sources[a] ?? "default") === "default" ? 1 : 0;
+    const db = (sources[b] ?? "default") === "default" ? 1 : 0;
+    return da - db || a.localeCompare(b);
+  });
+  const table = el("table", { class: "data-table config-table", "data-run": run.info.key });
+  const head = el("tr");
+  head.append(el("th", {}, "hyperparameter"), el("th", {}, "value"), el("th", {}, "source"));
+  table.append(el("thead"), el("tbody"));
+  table.tHead!.append(head);
+  for (const k of keys) {
+    const tr = el("tr", { "data-key": k });
+    tr.append(el("td", { class: "key" }, k), el("td", { class: "value" }, fmtConfigValue(config[k])), sourceCell(sources[k]));
+    table.tBodies[0].append(tr);
+  }
+  return table;
+}
+
+/** Keys whose values differ between runs (a key missing from a run counts as different). */
+export function configDifferences(runs: RunStore[]): string[] {
+  const keys = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(r.info.config ?? {})) keys.add(k);
+  return [...keys].sort().filter((k) => {
+    const values = runs.map((r) => JSON.stringify(r.info.config?.[k]));
+    return values.some((v) => v !== values[0]);
+  });
+}
+
+/** A table of the differing keys, one column per run (headed in the run's colour). */
+export function diffTable(runs: RunStore[], colors: Map<string, string>): HTMLElement {
+  const keys = configDifferences(runs);
+  if (keys.length === 0) return el("p", { class: "muted", "data-role": "no-diff" }, "The compared runs have the same config.");
+  const table = el("table", { class: "data-table diff-table" });
+  const head = el("tr");
+  head.append(el("th", {}, "hyperparameter"));
+  for (const r of runs) {
+    const th = el("th", { class: "run-col" }, runLabel(r.info));
+    th.style.setProperty("--run-color", colors.get(r.colorKey) ?? "");
+    head.append(th);
+  }
+  table.append(el("thead"), el("tbody"));
+  table.tHead!.append(head);
+  for (const k of keys) {
+    const tr = el("tr", { "data-key": k });
+    tr.append(el("td", { class: "key" }, k));
+    for (const r of runs) {
+      const td = el("td", { class: "value" }, fmtConfigValue(r.info.config?.[k]));
+      const src = r.info.sources?.[k];
+      if (src) td.append(" ", el("span", { class: `source-tag source-${src}`, title: SOURCE_TITLES[src] ?? src }, src));
+      tr.append(td);
+    }
+    table.tBodies[0].append(tr);
+  }
+  return table;
+}

@@ -1,0 +1,155 @@
+/**
+ * The header of one run (env, status, steps and % of total, steps/s, ETA, backend, seed, buttons Stop / Pause /
+ * Resume / Checkpoint / Open run directory) and the compare legend (one toggle per run, in the run's colour).
+ */
+import type { FromDashboardMessage } from "../../src/protocol";
+import { button, checkbox, el, icon, progressBar, type VscodeButton, type VscodeProgressBar } from "../ui/elements";
+import { fmtDuration, fmtInt, fmtValue } from "./format";
+import { runLabel, type RunStore } from "./run-store";
+
+type Command = Extract<FromDashboardMessage, { type: "command" }>["command"];
+
+const STATUS_ICONS: Record<string, string> = {
+  running: "sync",
+  paused: "debug-pause",
+  finished: "pass",
+  stopped: "circle-slash",
+  failed: "error",
+  queued: "watch",
+  checking: "checklist",
+  starting: "loading",
+  stopping: "loading",
+};
+
+/** Steps per second over the last few updates (steadier than one update's figure), else the last logged one. */
+export function recentRate(run: RunStore, window = 10): number | undefined {
+  const steps = run.column("total_timesteps");
+  const wall = run.column("wall_seconds");
+  if (steps && wall && steps.length >= 2) {
+    const n = steps.length;
+    const k = Math.max(0, n - 1 - window);
+    const dt = wall[n - 1] - wall[k];
+    const ds = steps[n - 1] - steps[k];
+    if (dt > 0 && ds > 0 && Number.isFinite(dt) && Number.isFinite(ds)) return ds / dt;
+  }
+  return run.last("steps_per_second");
+}
+
+export class RunHeader {
+  readonly el: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly progress: VscodeProgressBar;
+  private readonly meta: HTMLElement;
+  private readonly buttons: HTMLElement;
+  private readonly error: HTMLElement;
+  private readonly title: HTMLElement;
+  private buttonsFor = "";
+
+  constructor(
+    run: RunStore,
+    private readonly command: (command: Command, key: string) => void,
+  ) {
+    this.el = el("section", { class: "run-header", "data-key": run.info.key });
+    const top = el("div", { class: "run-title-row" });
+    this.title = el("h2", { class: "run-title" });
+    this.status = el("span", { class: "status", "data-role": "status" });
+    top.append(this.title, this.status);
+    this.progress = progressBar(0, 1);
+    this.progress.classList.add("run-progress");
+    this.meta = el("div", { class: "meta", "data-role": "meta" });
+    this.buttons = el("div", { class: "buttons" });
+    this.error = el("pre", { class: "error", hidden: "" });
+    this.el.append(top, this.progress, this.meta, this.buttons, this.error);
+    this.update(run, undefined);
+  }
+
+  update(run: RunStore, color: string | undefined): void {
+    const { info } = run;
+    this.el.style.setProperty("--run-color", color ?? "transparent");
+    this.el.classList.toggle("compare", color !== undefined);
+    this.title.textContent = color !== undefined ? runLabel(info) : info.envName;
+    this.title.title = [info.envFile, info.runDir].filter(Boolean).join("\n");
+    if (this.status.dataset.status !== info.status) {
+      this.status.dataset.status = info.status;
+      this.status.className = `status status-${info.status}`;
+      this.status.replaceChildren(icon(STATUS_ICONS[info.status] ?? "circle", { class: "status-icon" }), el("span", { "data-role": "status-text" }, info.status));
+    }
+
+    const steps = run.last("total_timesteps") ?? 0;
+    const total = info.totalTimesteps;
+    const pct = total ? Math.min(100, (100 * steps) / total) : undefined;
+    this.progress.hidden = !total;
+    if (total) {
+      this.progress.max = total;
+      this.progress.value = Math.min(steps, total);
+    }
+    const rate = recentRate(run);
+    const running = info.live && info.status === "running";
+    const eta = running && total && rate && rate > 0 ? Math.max(0, (total - steps) / rate) : undefined;
+    const updates = run.last("update");
+    const parts: [string, string][] = [
+      ["steps", `${fmtInt(steps)}${total ? ` / ${fmtInt(total)}` : ""} steps${pct !== undefined ? ` (${pct.toFixed(pct < 10 ? 1 : 0)}%)` : ""}`],
+      ["rate", `${rate !== undefined ? fmtInt(rate) : "-"} steps/s`],
+      ["eta", eta !== undefined ? `ETA ${fmtDuration(eta)}` : ""],
+      ["updates", `${fmtInt(updates ?? run.length)} updates`],
+      ["backend", `backend ${info.backend ?? "-"}`],
+      ["seed", `seed ${info.seed ?? "-"}`],
+      ["env-file", info.envFile ? (info.envFile.split(/[\\/]/).pop() ?? "") : ""],
+    ];
+    const text = parts.map(([, t]) => t).join("|");
+    if (this.meta.dataset.text !== text) {
+      this.meta.dataset.text = text;
+      this.meta.replaceChildren(...parts.filter(([, t]) => t).map(([role, t]) => el("span", { "data-role": role }, t)));
+    }
+    if (this.meta.title !== (info.envFile ?? "")) this.meta.title = info.envFile ?? "";
+
+    const key = `${info.live}|${info.status}|${info.runDir ?? ""}`;
+    if (key !== this.buttonsFor) {
+      this.buttonsFor = key;
+      this.renderButtons(run);
+    }
+    this.error.hidden = !info.error;
+    this.error.textContent = info.error ?? "";
+  }
+
+  private renderButtons(run: RunStore): void {
+    const { info } = run;
+    const list: VscodeButton[] = [];
+    const cmd = (command: Command) => () => this.command(command, info.key);
+    if (info.live) {
+      const stop = button("Stop", { icon: "debug-stop", onClick: cmd("stop"), attrs: { "data-command": "stop" } });
+      stop.disabled = info.status === "stopping";
+      list.push(stop);
+      if (info.status === "paused") list.push(button("Resume", { icon: "debug-continue", secondary: true, onClick: cmd("resume"), attrs: { "data-command": "resume" } }));
+      else {
+        const pause = button("Pause", { icon: "debug-pause", secondary: true, onClick: cmd("pause"), attrs: { "data-command": "pause" } });
+        pause.disabled = info.status !== "running";
+        list.push(pause);
+      }
+      const ckpt = button("Checkpoint", { icon: "save", secondary: true, onClick: cmd("checkpoint"), attrs: { "data-command": "checkpoint" } });
+      ckpt.disabled = info.status !== "running" && info.status !== "paused";
+      list.push(ckpt);
+    }
+    if (info.runDir) list.push(button("Open run directory", { icon: "folder-opened", secondary: true, onClick: cmd("openRunDir"), attrs: { "data-command": "openRunDir" } }));
+    this.buttons.replaceChildren(...list);
+  }
+}
+
+/** One toggle per run, in its colour; unchecking hides the run from every chart. */
+export function renderLegend(container: HTMLElement, runs: RunStore[], colors: Map<string, string>, hidden: string[], onToggle: (colorKey: string, shown: boolean) => void): void {
+  container.hidden = runs.length < 2;
+  if (runs.length < 2) {
+    container.replaceChildren();
+    return;
+  }
+  const items = runs.map((run) => {
+    const item = el("div", { class: "legend-item", "data-run": run.info.key });
+    item.style.setProperty("--run-color", colors.get(run.colorKey) ?? "");
+    const swatch = el("span", { class: "swatch" });
+    const box = checkbox(runLabel(run.info), !hidden.includes(run.colorKey), (shown) => onToggle(run.colorKey, shown), { "data-run": run.info.key });
+    const last = run.last("ep_rew_mean");
+    item.append(swatch, box, el("span", { class: "legend-value" }, `R ${fmtValue(last)}`));
+    return item;
+  });
+  container.replaceChildren(el("span", { class: "legend-title" }, "Runs"), ...items);
+}
