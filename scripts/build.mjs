@@ -18,6 +18,10 @@ if (!watch) rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, "wasm"), { recursive: true });
 const wasmSrc = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
 for (const f of readdirSync(wasmSrc).filter((f) => f.endsWith(".wasm"))) copyFileSync(join(wasmSrc, f), join(dist, "wasm", f));
+// The webviews' icon font (codicons, looked up by @vscode-elements/elements); webviews load it from dist/ only.
+const codiconSrc = dirname(require.resolve("@vscode/codicons/dist/codicon.css"));
+mkdirSync(join(dist, "webview", "codicons"), { recursive: true });
+for (const f of ["codicon.css", "codicon.ttf"]) copyFileSync(join(codiconSrc, f), join(dist, "webview", "codicons", f));
 
 const common = {
   bundle: true,

@@ -20,6 +20,8 @@ export interface TrainRequest {
   settings?: Partial<PPOConfig>;
   /** Hyperparameters from flags/command arguments (highest priority). */
   overrides?: Partial<PPOConfig>;
+  /** The env checker already ran on this env (in this process); do not probe it again before training. */
+  skipCheck?: boolean;
 }
 
 /** One finding of the env checker (`ppo-lab check`), as it travels to the extension's Problems panel. */

@@ -51,5 +51,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error("usage: node scripts/e2e/build-host-tests.mjs <outDir>");
     process.exit(2);
   }
-  console.log(await buildHostTests(out));
+  // No top-level await: the harness imports this file through tsx, which turns it into CommonJS.
+  buildHostTests(out).then(
+    (r) => console.log(r),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

@@ -10,7 +10,7 @@
 // A marker file is written last, so an interrupted install is redone from scratch on the next run.
 // Usage: node scripts/e2e/setup.mjs [--force]
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CHROMIUM_PATH, CODE_SERVER_DIR, CODE_SERVER_ENTRY, CODE_SERVER_MARKER, CODE_SERVER_VERSION } from "./paths.mjs";
@@ -119,12 +119,18 @@ const status = run("npm", ["install", "--no-audit", "--no-fund", `--prefix=${COD
 if (status !== 0 || !existsSync(CODE_SERVER_ENTRY)) fail(`npm install code-server@${CODE_SERVER_VERSION} failed`, npmLog);
 say(`npm install done in ${secs(tInstall)} s`);
 
-const v = spawnSync(process.execPath, [CODE_SERVER_ENTRY, "--version"], { encoding: "utf8", timeout: 60_000 });
-if (v.status !== 0 || !v.stdout.includes(CODE_SERVER_VERSION)) {
-  fail(`code-server --version printed ${JSON.stringify(v.stdout + v.stderr)}`);
-}
+// Even --version reads (and, when missing, writes) a config file: point it and code-server's data folder at a temp dir.
+const scratch = mkdtempSync(join(tmpdir(), "ppo-lab-cs-version-"));
+const v = spawnSync(process.execPath, [CODE_SERVER_ENTRY, "--config", join(scratch, "config.yaml"), "--version"], {
+  encoding: "utf8",
+  timeout: 60_000,
+  env: { ...process.env, XDG_CONFIG_HOME: scratch, XDG_DATA_HOME: scratch },
+});
+rmSync(scratch, { recursive: true, force: true });
+const versionLine = (v.stdout ?? "").split("\n").find((l) => l.startsWith(CODE_SERVER_VERSION));
+if (v.status !== 0 || !versionLine) fail(`code-server --version printed ${JSON.stringify(v.stdout + v.stderr)}`);
 writeFileSync(
   CODE_SERVER_MARKER,
   JSON.stringify({ version: CODE_SERVER_VERSION, installedAt: new Date().toISOString(), installSeconds: Number(secs(tInstall)) }) + "\n",
 );
-say(`code-server ${v.stdout.trim().split("\n")[0]} ready in ${CODE_SERVER_DIR} (total ${secs(t0)} s)`);
+say(`code-server ${versionLine} ready in ${CODE_SERVER_DIR} (total ${secs(t0)} s)`);

@@ -187,7 +187,7 @@ export class RunManager {
           run.handle?.send({ type: "stop" });
         } else if (msg.report.ok) {
           this.setStatus(run, "starting");
-          run.handle?.send({ type: "start", request: run.request });
+          run.handle?.send({ type: "start", request: { ...run.request, skipCheck: true } });
         } else {
           const errors = msg.report.findings.filter((f) => f.severity === "error");
           run.error = `the env checker found ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]?.message ?? ""}`;

@@ -22,6 +22,7 @@ import { DiagnosticsMonitor } from "../core/diagnostics/monitor";
 import { PPO, type PPOState, type UpdateMetrics } from "../core/ppo/ppo";
 import { RunWriter } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
+import { checkLoadedEnv } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
@@ -180,6 +181,36 @@ export class TrainingSession {
   }
 
   /**
+   * The env checker before training (skipped when the caller already ran it): warnings are logged, errors stop the
+   * run before a run directory exists.
+   * @throws EnvLoadError naming the first error's file and line.
+   */
+  private checkEnv(loaded: LoadedEnvFile, config: PPOConfig): void {
+    const report = checkLoadedEnv(loaded, {
+      envKwargs: config.envKwargs,
+      maxEpisodeSteps: config.maxEpisodeSteps ?? loaded.maxEpisodeSteps,
+      seed: config.seed,
+    });
+    this.emit({ type: "checkReport", report });
+    for (const f of report.findings.filter((x) => x.severity === "warning")) {
+      const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}: ` : "";
+      this.emit({ type: "log", level: "warn", message: `${where}[${f.id}] ${f.message}` });
+    }
+    const errors = report.findings.filter((x) => x.severity === "error");
+    if (errors.length > 0) {
+      const first = errors[0];
+      const lines = errors.map((f) => `${f.location ? `${f.location.file}:${f.location.line}:${f.location.column}: ` : ""}[${f.id}] ${f.message}`);
+      throw new EnvLoadError(`the env checker found ${errors.length} error${errors.length === 1 ? "" : "s"} in ${loaded.file}:\n  ${lines.join("\n  ")}`, {
+        file: first.location?.file ?? loaded.file,
+        line: first.location?.line,
+        column: first.location?.column,
+        hint: `Fix the env file, then train again ("ppo-lab check ${loaded.file}" runs the checker alone).`,
+        envFile: loaded.file,
+      });
+    }
+  }
+
+  /**
    * Runs to the end.
    * @throws EnvLoadError / ConfigError / BackendError before the run directory is created.
    */
@@ -187,6 +218,7 @@ export class TrainingSession {
     const req = this.request;
     const loaded = await loadEnv(req.env, { cwd: req.cwd });
     const { config, sources } = resolveRequestConfig(req, loaded);
+    if (!req.skipCheck) this.checkEnv(loaded, config);
     const backend = await selectBackend(config.backend);
     for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
     let vecEnv: SyncVectorEnv;

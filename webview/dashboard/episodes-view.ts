@@ -4,7 +4,7 @@
  */
 import { el } from "../ui/elements";
 import { Chart } from "./chart-setup";
-import { fmtInt, fmtValue } from "./format";
+import { fmtInt, fmtSteps, fmtValue } from "./format";
 import { runLabel, type RunStore } from "./run-store";
 import { histogram } from "./series";
 import { withAlpha, type Theme } from "./theme";
@@ -14,6 +14,11 @@ export const HISTOGRAM_WINDOW = 100;
 /** Rows per run in the table. */
 export const TABLE_ROWS = 20;
 const BINS = 20;
+
+/** A bin centre as an axis label: 3 significant digits. */
+function fmtTick(v: number): string {
+  return Math.abs(v) >= 1e4 ? fmtSteps(v) : String(+v.toPrecision(3));
+}
 
 export class EpisodesView {
   readonly el: HTMLElement;
@@ -43,7 +48,8 @@ export class EpisodesView {
     const count = windows.reduce((s, w) => s + w.length, 0);
     this.caption.textContent = `Episode returns (last ${HISTOGRAM_WINDOW} per run, ${count} episodes)`;
     const { edges, counts } = histogram(windows, BINS);
-    const labels = edges.slice(0, -1).map((lo, i) => `${fmtValue(lo)}..${fmtValue(edges[i + 1])}`);
+    const labels = edges.slice(0, -1).map((lo, i) => fmtTick((lo + edges[i + 1]) / 2));
+    const ranges = edges.slice(0, -1).map((lo, i) => `return ${fmtValue(lo)} .. ${fmtValue(edges[i + 1])}`);
     const datasets = runs.map((r, i) => {
       const color = colors.get(r.colorKey) ?? theme.palette[0];
       return {
@@ -89,6 +95,7 @@ export class EpisodesView {
     tooltip.bodyColor = theme.tooltipForeground;
     tooltip.borderColor = theme.tooltipBorder;
     tooltip.borderWidth = 1;
+    tooltip.callbacks = { ...tooltip.callbacks, title: (items) => (items.length ? ranges[items[0].dataIndex] : "") };
     (o.plugins as Record<string, unknown>).ppoBackground = { color: theme.background };
     chart.update("none");
     this.renderTable(runs, colors, compare);

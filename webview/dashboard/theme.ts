@@ -59,7 +59,8 @@ export function readTheme(): Theme {
     kind,
     foreground,
     muted: cssVar(style, "--vscode-descriptionForeground", foreground),
-    grid: highContrast ? withAlpha(foreground, 0.35) : cssVar(style, "--vscode-charts-lines", withAlpha(foreground, 0.15)),
+    // charts.lines is the foreground at 50%: right for axis lines, heavy for a grid; the grid gets a fraction of it.
+    grid: highContrast ? withAlpha(foreground, 0.35) : withAlpha(cssVar(style, "--vscode-charts-lines", withAlpha(foreground, 0.5)), 0.4),
     background,
     tooltipBackground: cssVar(style, "--vscode-editorHoverWidget-background", background),
     tooltipForeground: cssVar(style, "--vscode-editorHoverWidget-foreground", foreground),

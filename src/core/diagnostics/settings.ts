@@ -21,6 +21,12 @@ export interface DiagnosticsSettings {
    * may fire: early in a run these conditions are normal. Default 10.
    */
   warmupUpdates: number;
+  /**
+   * Optimizer steps (epochs run x minibatches, summed over updates) the same rules also wait for, so that runs with
+   * small batches and few epochs get as much training before them as the presets. Default 200 (the CartPole-v1
+   * preset takes 20 per update, so this is its update 10).
+   */
+  warmupGradientSteps: number;
   /** `approx_kl` (k3) median above this fires `kl.exploding`. Default 0.05 ([ICLR37] 0.02 rule of thumb; [SPIN-ppo]). */
   klThreshold: number;
   /** With `targetKl` set, the KL threshold is `klTargetFactor * targetKl` instead. Default 5. */
@@ -32,7 +38,7 @@ export interface DiagnosticsSettings {
    * from the best seen, fires `entropy.collapsed`. Default 0.05 ([JONES-notes]: "near 0 = collapsed").
    */
   entropyCollapseRatio: number;
-  /** A fall of the relative entropy by more than this fraction within `window` updates fires too. Default 0.8. */
+  /** A fall of the relative entropy (1 at the start) by more than this within `window` updates fires too. Default 0.5. */
   entropyDropFraction: number;
   /** Relative entropy above this after warm-up fires `entropy.stuck-max`. Default 0.98 ([JONES-notes], [I-sb3-2240]). */
   entropyStuckRatio: number;
@@ -73,11 +79,12 @@ export const DEFAULT_DIAGNOSTICS: DiagnosticsSettings = {
   enabled: true,
   window: 5,
   warmupUpdates: 10,
+  warmupGradientSteps: 200,
   klThreshold: 0.05,
   klTargetFactor: 5,
   clipFractionThreshold: 0.3,
   entropyCollapseRatio: 0.05,
-  entropyDropFraction: 0.8,
+  entropyDropFraction: 0.5,
   entropyStuckRatio: 0.98,
   explainedVarianceThreshold: 0,
   valueLossGrowth: 1000,
@@ -108,11 +115,12 @@ export const DIAGNOSTICS_SCHEMA = {
     enabled: { type: "boolean", description: "Run the diagnostics rules after every update." },
     window: { ...count, description: "Updates each rule smooths over (median)." },
     warmupUpdates: { type: "integer", minimum: 0, description: "Updates before progress rules may fire." },
+    warmupGradientSteps: { type: "integer", minimum: 0, description: "Optimizer steps before progress rules may fire." },
     klThreshold: { ...positive, description: "approx_kl above this fires kl.exploding (default 0.05)." },
     klTargetFactor: { ...positive, description: "With targetKl set, the KL threshold is this times targetKl." },
     clipFractionThreshold: { ...fraction, description: "clip_fraction above this fires clip.high." },
     entropyCollapseRatio: { ...fraction, description: "Relative entropy below this fires entropy.collapsed." },
-    entropyDropFraction: { ...fraction, description: "A relative-entropy drop by this fraction within a window fires entropy.collapsed." },
+    entropyDropFraction: { ...fraction, description: "A relative-entropy drop (1 = start) by more than this within a window fires entropy.collapsed." },
     entropyStuckRatio: { ...fraction, description: "Relative entropy above this after warm-up fires entropy.stuck-max." },
     explainedVarianceThreshold: { type: "number", maximum: 1, description: "explained_variance at or below this fires value.not-learning." },
     valueLossGrowth: { ...positive, description: "value_loss growth factor that fires value.loss-exploding." },

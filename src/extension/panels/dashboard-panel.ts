@@ -1,80 +1,59 @@
 /**
- * The dashboard panel: a webview that the host feeds with a snapshot on `ready` and live metric rows afterwards.
- * The host holds the history (RunManager / run directories); the webview keeps only view state.
+ * The dashboard panel: a webview that the host feeds with a snapshot on `ready` and batched live updates afterwards
+ * (at most ~10 messages per second). A hidden panel is sent nothing; when it is shown again it re-syncs from a
+ * fresh snapshot. The host holds the history (RunManager / run directories); the webview keeps only view state.
  */
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
-import { RunReader, readRunInfo, type RunListing } from "../../core/run/run-dir";
-import type { DashboardRunInfo, FromDashboardMessage, MetricsMessageRow, ToDashboardMessage } from "../../protocol";
+import { readRunInfo } from "../../core/run/run-dir";
+import type { DashboardExportFormat, FromDashboardMessage, ToDashboardMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
+import { UpdateBatcher } from "./dashboard-batcher";
+import { episodeFromLive, liveInfo, runData, sourceKey, type DashboardSource } from "./dashboard-data";
+import { dashboardHtml } from "./dashboard-html";
 
-/** Points per run sent in a snapshot; the host downsamples longer histories. */
-const SNAPSHOT_POINTS = 2000;
+export type { DashboardSource } from "./dashboard-data";
 
-export type DashboardSource = { kind: "live"; run: LiveRun } | { kind: "past"; info: RunListing };
+/** How long a panel that became visible waits for the webview's own `ready` before re-syncing by itself. */
+const RESYNC_FALLBACK_MS = 1000;
 
-function liveInfo(run: LiveRun): DashboardRunInfo {
+const EXPORT_FILTERS: Record<DashboardExportFormat, Record<string, string[]>> = {
+  csv: { CSV: ["csv"] },
+  json: { JSON: ["json"] },
+  png: { "PNG image": ["png"] },
+};
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
-    key: run.key,
-    runId: run.runId,
-    runDir: run.runDir,
-    envName: run.envName,
-    envFile: run.envFile,
-    status: run.status,
-    backend: run.backend,
-    seed: run.config?.seed,
-    totalTimesteps: run.config?.totalTimesteps,
-    config: run.config as unknown as Record<string, unknown> | undefined,
-    sources: run.sources,
-    error: run.error,
-    live: run.live,
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
   };
-}
-
-function pastInfo(info: RunListing): DashboardRunInfo {
-  return {
-    key: info.dir,
-    runId: info.id,
-    runDir: info.dir,
-    envName: info.envName,
-    envFile: info.envFile,
-    status: info.status,
-    backend: info.backend,
-    seed: info.seed,
-    totalTimesteps: (info.config as { totalTimesteps?: number }).totalTimesteps,
-    config: info.config,
-    sources: info.configSources as Record<string, string> | undefined,
-    error: info.error?.message,
-    live: false,
-  };
-}
-
-function downsample<T>(rows: T[], max: number): T[] {
-  if (rows.length <= max) return rows;
-  const step = (rows.length - 1) / (max - 1);
-  return Array.from({ length: max }, (_, i) => rows[Math.round(i * step)]);
 }
 
 export class DashboardPanel implements vscode.Disposable {
   static readonly viewType = "ppoLab.dashboard";
   private static readonly panels = new Set<DashboardPanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly batcher: UpdateBatcher;
+  /** The webview announced itself and has had its snapshot; live data may flow. */
   private ready = false;
+  private resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
 
   /** Opens (or reveals) a dashboard for the given runs. */
   static show(extensionUri: vscode.Uri, manager: RunManager, sources: DashboardSource[]): DashboardPanel {
-    const keys = sources.map((s) => (s.kind === "live" ? s.run.key : s.info.dir)).join("|");
+    const keys = sources.map(sourceKey).join("|");
     for (const p of DashboardPanel.panels) {
       if (p.keys === keys) {
         p.panel.reveal();
         return p;
       }
     }
-    const title = sources.length === 1 ? `PPO: ${sources[0].kind === "live" ? sources[0].run.envName : sources[0].info.id}` : `PPO: compare ${sources.length} runs`;
-    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, title, vscode.ViewColumn.Beside, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
-    });
+    const title =
+      sources.length === 1 ? `PPO: ${sources[0].kind === "live" ? sources[0].run.envName : sources[0].info.id}` : `PPO: compare ${sources.length} runs`;
+    const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, title, vscode.ViewColumn.Beside, webviewOptions(extensionUri));
     return new DashboardPanel(panel, extensionUri, manager, sources, keys);
   }
 
@@ -99,11 +78,8 @@ export class DashboardPanel implements vscode.Disposable {
         }
       }
     }
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
-    };
-    return new DashboardPanel(panel, extensionUri, manager, sources, sources.map((s) => (s.kind === "live" ? s.run.key : s.info.dir)).join("|"));
+    panel.webview.options = webviewOptions(extensionUri);
+    return new DashboardPanel(panel, extensionUri, manager, sources, sources.map(sourceKey).join("|"));
   }
 
   private constructor(
@@ -114,18 +90,33 @@ export class DashboardPanel implements vscode.Disposable {
     private readonly keys: string,
   ) {
     DashboardPanel.panels.add(this);
+    this.batcher = new UpdateBatcher((msg) => this.post(msg));
     panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "ppo-lab.svg");
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: FromDashboardMessage) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => this.onViewState()),
       manager.onMetrics(({ run, row }) => {
-        if (this.ready && this.liveRun(run.key)) this.post({ type: "metrics", key: run.key, row });
+        if (this.streaming && this.liveRun(run.key)) this.batcher.addRow(run.key, row);
+      }),
+      manager.onMessage(({ run, msg }) => {
+        if (msg.type === "episode" && this.streaming && this.liveRun(run.key)) {
+          this.batcher.addEpisode(run.key, episodeFromLive({ return: msg.return, length: msg.length, totalTimesteps: msg.totalTimesteps }));
+        }
       }),
       manager.onDidChangeRun((run) => {
-        if (this.ready && this.liveRun(run.key)) this.post({ type: "runInfo", info: liveInfo(run) });
+        if (!this.streaming || !this.liveRun(run.key)) return;
+        // Rows buffered before the change go first, so the webview never sees a status ahead of its data.
+        this.batcher.flush();
+        this.post({ type: "runInfo", info: liveInfo(run) });
       }),
     );
+  }
+
+  /** Live data flows only to a webview that is ready and on screen. */
+  private get streaming(): boolean {
+    return this.ready && this.panel.visible;
   }
 
   private liveRun(key: string): LiveRun | undefined {
@@ -134,77 +125,128 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private post(msg: ToDashboardMessage): void {
+    if (this.disposed) return;
     void this.panel.webview.postMessage(msg);
   }
 
-  private snapshot(): ToDashboardMessage {
-    return {
-      type: "snapshot",
-      runs: this.sources.map((s) => {
-        if (s.kind === "live") return { info: liveInfo(s.run), rows: s.run.history.downsample(SNAPSHOT_POINTS) };
-        let rows: MetricsMessageRow[] = [];
-        try {
-          rows = new RunReader(s.info.dir).metrics().rows;
-        } catch {
-          // an unreadable run shows its header only
-        }
-        return { info: pastInfo(s.info), rows: downsample(rows, SNAPSHOT_POINTS) };
-      }),
-    };
+  /** The full state; anything buffered is part of it (the history already holds those rows) and is dropped. */
+  private sendSnapshot(): void {
+    this.cancelResync();
+    this.batcher.clear();
+    this.ready = true;
+    this.post({ type: "snapshot", runs: this.sources.map(runData) });
+  }
+
+  private onViewState(): void {
+    if (!this.panel.visible) {
+      // Hidden: send nothing. Without retainContextWhenHidden the webview is discarded and will say `ready` again.
+      this.ready = false;
+      this.batcher.clear();
+      this.cancelResync();
+      return;
+    }
+    if (this.ready) return;
+    // Shown again: a recreated webview sends `ready` (answered with a snapshot); a retained one would not, so
+    // re-sync by ourselves if no `ready` arrives soon.
+    this.cancelResync();
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (this.panel.visible && !this.ready) this.sendSnapshot();
+    }, RESYNC_FALLBACK_MS);
+  }
+
+  private cancelResync(): void {
+    if (this.resyncTimer !== undefined) clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
   }
 
   private onMessage(m: FromDashboardMessage): void {
-    if (m.type === "ready") {
-      this.ready = true;
-      this.post(this.snapshot());
+    switch (m.type) {
+      case "ready":
+        this.sendSnapshot();
+        return;
+      case "command":
+        this.onCommand(m);
+        return;
+      case "export":
+        void this.onExport(m);
+        return;
+    }
+  }
+
+  private onCommand(m: Extract<FromDashboardMessage, { type: "command" }>): void {
+    const run = this.liveRun(m.key) ?? this.manager.find(m.key);
+    const pastDir = this.sources.some((s) => s.kind === "past" && s.info.dir === m.key) ? m.key : undefined;
+    const dir = run?.runDir ?? pastDir;
+    switch (m.command) {
+      case "stop":
+        if (run) this.manager.stop(run);
+        break;
+      case "pause":
+        if (run) this.manager.pause(run);
+        break;
+      case "resume":
+        if (run) this.manager.resume(run);
+        break;
+      case "checkpoint":
+        if (run) this.manager.checkpoint(run);
+        break;
+      case "openRunDir":
+        if (dir) void vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(dir));
+        break;
+    }
+  }
+
+  /** Asks where to save a chart's data or image (default: the run directory) and writes it. */
+  private async onExport(m: Extract<FromDashboardMessage, { type: "export" }>): Promise<void> {
+    const fileName = path.basename(m.fileName).replace(/[^\w.-]+/g, "_") || `chart.${m.format}`;
+    const run = m.key ? (this.liveRun(m.key) ?? this.manager.find(m.key)) : undefined;
+    const dir = run?.runDir ?? (m.key && fs.existsSync(m.key) ? m.key : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    const target = await vscode.window.showSaveDialog({
+      title: `Export ${fileName}`,
+      defaultUri: dir ? vscode.Uri.file(path.join(dir, fileName)) : undefined,
+      filters: EXPORT_FILTERS[m.format],
+    });
+    if (!target) return;
+    let bytes: Uint8Array;
+    if (m.format === "png") {
+      const match = /^data:image\/png;base64,([A-Za-z0-9+/=]+)$/.exec(m.data);
+      if (!match) {
+        void vscode.window.showErrorMessage("PPO Lab: the chart image could not be read.");
+        return;
+      }
+      bytes = Buffer.from(match[1], "base64");
+    } else {
+      bytes = Buffer.from(m.data, "utf8");
+    }
+    try {
+      await vscode.workspace.fs.writeFile(target, bytes);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PPO Lab: could not write ${target.fsPath}: ${(e as Error).message}`);
       return;
     }
-    if (m.type === "command") {
-      const run = this.liveRun(m.key) ?? this.manager.find(m.key);
-      const dir = run?.runDir ?? m.key;
-      switch (m.command) {
-        case "stop":
-          if (run) this.manager.stop(run);
-          break;
-        case "pause":
-          if (run) this.manager.pause(run);
-          break;
-        case "resume":
-          if (run) this.manager.resume(run);
-          break;
-        case "checkpoint":
-          if (run) this.manager.checkpoint(run);
-          break;
-        case "openRunDir":
-          void vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(dir));
-          break;
-      }
-    }
+    const open = await vscode.window.showInformationMessage(`PPO Lab: saved ${path.basename(target.fsPath)}`, "Open");
+    if (open) void vscode.commands.executeCommand("vscode.open", target);
   }
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(16).toString("base64");
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "dist", "webview", "dashboard.js"));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "dashboard.css"));
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>PPO Lab dashboard</title>
-</head>
-<body>
-<div id="app"><p class="muted">Loading run...</p></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    return dashboardHtml({
+      cspSource: webview.cspSource,
+      nonce: crypto.randomBytes(16).toString("base64"),
+      scriptUri: uri("dist", "webview", "dashboard.js"),
+      styleUri: uri("media", "dashboard.css"),
+      codiconUri: uri("dist", "webview", "codicons", "codicon.css"),
+    });
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     DashboardPanel.panels.delete(this);
+    this.cancelResync();
+    this.batcher.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }

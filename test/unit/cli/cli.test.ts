@@ -324,12 +324,12 @@ describe("ppo-lab train: inputs that cannot start a run", { concurrency: 2 }, ()
 describe("ppo-lab train: an env that returns a NaN reward mid-run", () => {
   test("exits non-zero naming NaN and the step; the run directory is left failed and readable", async () => {
     const out = outDir();
-    const r = await runCli(["train", path.join(FIX, "nan-reward.ts"), "--config", TINY_CONFIG, "--timesteps", "1024", "--out", out]);
+    const r = await runCli(["train", path.join(FIX, "nan-reward.ts"), "--config", TINY_CONFIG, "--timesteps", "8192", "--out", out]);
     assert.notEqual(r.code, 0, describeResult(r));
     assert.notEqual(r.code, null, "killed instead of exiting");
     assert.match(r.stderr, /NaN/);
     assert.match(r.stderr, /reward/);
-    // every copy returns NaN on its 70th step: step 20 of its third 25-step episode; env 0 is stepped first
+    // every copy returns NaN on its 2095th step: step 20 of its 84th 25-step episode; env 0 is stepped first
     assert.match(r.stderr, /env 0\b/);
     assert.match(r.stderr, /episode step 20\b/);
 
@@ -338,12 +338,28 @@ describe("ppo-lab train: an env that returns a NaN reward mid-run", () => {
     assert.equal(info.status, "failed");
     assert.match((info.error as { message: string }).message, /NaN/);
     assert.equal(typeof info.endedAt, "string");
-    // the first update (64 steps per copy) completed before the failure in the second rollout
+    // 32 updates (64 steps per copy each) completed before the failure in the 33rd rollout
     const rows = readJsonlStrict(path.join(runDir, "metrics.jsonl"));
-    assert.equal(rows.length, 1);
-    assert.equal(rows[0].total_timesteps, 128);
+    assert.equal(rows.length, 32);
+    assert.equal(rows[31].total_timesteps, 32 * 128);
     assert.equal(rows[0].ep_rew_mean, 25);
     readJsonlStrict(path.join(runDir, "episodes.jsonl"));
+  });
+
+  test("a NaN the env checker sees in its probe stops the run before training, naming the file", async () => {
+    const out = outDir();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nan-early-"));
+    const file = path.join(dir, "nan-early.ts");
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(path.join(FIX, "nan-reward.ts"), "utf8").replace("this.total === 2095 ?", "this.total === 37 ?"),
+    );
+    const r = await runCli(["train", file, "--config", TINY_CONFIG, "--out", out]);
+    assert.equal(r.code, 2, describeResult(r));
+    assert.match(r.stderr, /env checker found 1 error/);
+    assert.match(r.stderr, /nan-early\.ts:\d+:\d+/);
+    assert.match(r.stderr, /reward/);
+    assert.ok(!fs.existsSync(out) || fs.readdirSync(out).length === 0, "no run directory");
   });
 });
 

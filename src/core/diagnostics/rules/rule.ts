@@ -3,7 +3,7 @@
  * says whether its condition holds now. The engine (../engine.ts) turns a hit into a finding, de-duplicates it and
  * re-arms the rule once the condition has cleared.
  */
-import type { PPOConfig } from "../../ppo/config";
+import { minibatchSize, type PPOConfig } from "../../ppo/config";
 import type { UpdateMetrics } from "../../ppo/ppo";
 import type { DiagnosticsSettings } from "../settings";
 import type { DiagnosticEvidence, DiagnosticLocation, DiagnosticSeverity } from "../types";
@@ -45,4 +45,17 @@ export interface Rule {
   id: string;
   /** @returns a hit while the condition holds, undefined when it does not (which re-arms the rule). */
   check(ctx: RuleContext): RuleHit | undefined;
+}
+
+/**
+ * Whether the run is past the warm-up of the progress rules: at least `warmupUpdates` updates and
+ * `warmupGradientSteps` optimizer steps (epochs run x minibatches per epoch, summed).
+ */
+export function pastWarmup(ctx: RuleContext): boolean {
+  const { settings: s, config, history } = ctx;
+  if (history.length < s.warmupUpdates) return false;
+  const perEpoch = Math.ceil((config.nEnvs * config.nSteps) / minibatchSize(config));
+  let steps = 0;
+  for (const r of history) steps += (Number.isFinite(r.epochs_run) ? r.epochs_run : config.nEpochs) * perEpoch;
+  return steps >= s.warmupGradientSteps;
 }

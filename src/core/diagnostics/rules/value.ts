@@ -3,7 +3,7 @@
  */
 import type { UpdateMetrics } from "../../ppo/ppo";
 import { fmt, median, medianOf, series, tail, windowEvidence } from "../series";
-import type { Rule } from "./rule";
+import { pastWarmup, type Rule } from "./rule";
 
 /**
  * A row whose value targets are (nearly) constant, std < 1% of max(1, |mean|): explained variance is then the
@@ -15,7 +15,7 @@ export function targetsNearlyConstant(r: UpdateMetrics): boolean {
 }
 
 /**
- * `value.not-learning`: after `warmupUpdates` (10), the median `explained_variance` (1 - Var[R - V]/Var[R] over the
+ * `value.not-learning`: after the warm-up (`warmupUpdates` 10, `warmupGradientSteps` 200), the median `explained_variance` (1 - Var[R - V]/Var[R] over the
  * rollout) over the last `window` updates is <= `explainedVarianceThreshold` (0): the critic predicts the returns no
  * better than a constant. Updates whose value targets are nearly constant ({@link targetsNearlyConstant}) are left
  * out, and at least half the window must remain.
@@ -29,7 +29,7 @@ export const valueNotLearning: Rule = {
   check(ctx) {
     const { settings: s, config } = ctx;
     const h = ctx.history;
-    if (h.length < Math.max(s.window, s.warmupUpdates)) return undefined;
+    if (h.length < s.window || !pastWarmup(ctx)) return undefined;
     const rows = tail(h, s.window);
     const ev = series(rows, (r) => (targetsNearlyConstant(r) ? NaN : r.explained_variance));
     if (ev.filter(Number.isFinite).length < Math.ceil(s.window / 2)) return undefined;

@@ -28,8 +28,8 @@ describe("value.not-learning", () => {
 describe("value.loss-exploding", () => {
   test("three orders of magnitude of growth fire; a 10x rise while learning does not", () => {
     assert.equal(runRule(valueLossExploding, history(40, (u) => ({ value_loss: 1 + u / 4 }))).firedAt, undefined);
-    const r = runRule(valueLossExploding, history(40, (u) => ({ value_loss: Math.pow(10, u / 5) })));
-    // first-window median 10^(3/5); the last-window median 10^((u-2)/5) passes 1000x that at u > 17
+    const r = runRule(valueLossExploding, history(40, (u) => ({ value_loss: u <= 15 ? 1 + (u % 3) / 10 : 5000 })));
+    // first-window median 1.1; the window median becomes 5000 when 3 of its 5 updates are past 15
     assert.equal(r.firedAt, 18);
     assert.equal(r.findings[0].evidence.metric, "value_loss");
   });

@@ -1,0 +1,98 @@
+/**
+ * What the dashboard shows of a run, from a live run (RunManager's in-memory history) or a past one (its run
+ * directory): header info, metric rows downsampled to at most SNAPSHOT_POINTS, the latest episodes. Free of the
+ * `vscode` module.
+ */
+import { RunReader, type RunListing } from "../../core/run/run-dir";
+import type { DashboardEpisode, DashboardRunData, DashboardRunInfo, MetricsMessageRow } from "../../protocol";
+import type { EpisodeEntry, LiveRun } from "../run-manager";
+
+/** Metric rows per run in a snapshot; longer histories are downsampled (live updates then arrive at full rate). */
+export const SNAPSHOT_POINTS = 2000;
+/** Episodes per run in a snapshot (the dashboard's histogram and table use the latest ones). */
+export const SNAPSHOT_EPISODES = 1000;
+
+export type DashboardSource = { kind: "live"; run: LiveRun } | { kind: "past"; info: RunListing };
+
+export function sourceKey(s: DashboardSource): string {
+  return s.kind === "live" ? s.run.key : s.info.dir;
+}
+
+export function liveInfo(run: LiveRun): DashboardRunInfo {
+  return {
+    key: run.key,
+    runId: run.runId,
+    runDir: run.runDir,
+    envName: run.envName,
+    envFile: run.envFile,
+    status: run.status,
+    backend: run.backend,
+    seed: run.config?.seed,
+    totalTimesteps: run.config?.totalTimesteps,
+    config: run.config as unknown as Record<string, unknown> | undefined,
+    sources: run.sources,
+    error: run.error,
+    live: run.live,
+    startedAt: run.startedAt,
+    totalRows: run.history.total,
+  };
+}
+
+export function pastInfo(info: RunListing, totalRows?: number): DashboardRunInfo {
+  const created = Date.parse(info.createdAt);
+  return {
+    key: info.dir,
+    runId: info.id,
+    runDir: info.dir,
+    envName: info.envName,
+    envFile: info.envFile,
+    status: info.status,
+    backend: info.backend,
+    seed: info.seed,
+    totalTimesteps: (info.config as { totalTimesteps?: number }).totalTimesteps,
+    config: info.config,
+    sources: info.configSources as Record<string, string> | undefined,
+    error: info.error?.message,
+    live: false,
+    startedAt: Number.isFinite(created) ? created : undefined,
+    totalRows,
+  };
+}
+
+/** At most `max` items spread evenly, always the first and the last. */
+export function downsample<T>(rows: T[], max: number): T[] {
+  if (rows.length <= max) return rows;
+  const step = (rows.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => rows[Math.round(i * step)]);
+}
+
+export function episodeFromLive(e: EpisodeEntry): DashboardEpisode {
+  return { return: Number.isFinite(e.return) ? e.return : null, length: e.length, step: e.totalTimesteps };
+}
+
+export function runData(s: DashboardSource): DashboardRunData {
+  if (s.kind === "live") {
+    return {
+      info: liveInfo(s.run),
+      rows: s.run.history.downsample(SNAPSHOT_POINTS),
+      episodes: s.run.episodes.slice(-SNAPSHOT_EPISODES).map(episodeFromLive),
+    };
+  }
+  let rows: MetricsMessageRow[] = [];
+  let episodes: DashboardEpisode[] = [];
+  const reader = new RunReader(s.info.dir);
+  try {
+    rows = reader.metrics().rows;
+  } catch {
+    // an unreadable metrics file: the header only
+  }
+  try {
+    episodes = reader
+      .episodes()
+      .rows.slice(-SNAPSHOT_EPISODES)
+      .map((e) => ({ return: e.return, length: e.length, step: e.total_timesteps }));
+  } catch {
+    // no episodes file
+  }
+  return { info: pastInfo(s.info, rows.length), rows: downsample(rows, SNAPSHOT_POINTS), episodes };
+}
