@@ -1,5 +1,5 @@
 /**
- * Observation and action spaces (Gymnasium's `Discrete` and `Box`).
+ * Observation and action spaces (Gymnasium's `Discrete`, `Box`, `MultiDiscrete`, `MultiBinary`, `Dict`, `Tuple`).
  *
  * Env files declare spaces as plain objects ({@link SpaceSpec}); {@link makeSpace} validates one and returns a
  * {@link Space} with `contains`, `sample`, shape and dtype.
@@ -24,7 +24,32 @@ export interface BoxSpec {
   dtype?: "float32" | "int32";
 }
 
-export type SpaceSpec = DiscreteSpec | BoxSpec;
+export interface MultiDiscreteSpec {
+  type: "MultiDiscrete";
+  /** Number of values of each component (each an integer >= 1); component i takes `start[i] .. start[i] + nvec[i] - 1`. */
+  nvec: number[];
+  start?: number[];
+}
+
+export interface MultiBinarySpec {
+  type: "MultiBinary";
+  /** Number of binary components. */
+  n: number;
+}
+
+export interface DictSpec {
+  type: "Dict";
+  /** Sub-spaces by key; observations are objects with these keys, flattened in sorted key order. */
+  spaces: Record<string, SpaceSpec>;
+}
+
+export interface TupleSpec {
+  type: "Tuple";
+  /** Sub-spaces in order; observations are arrays with one element per sub-space. */
+  spaces: SpaceSpec[];
+}
+
+export type SpaceSpec = DiscreteSpec | BoxSpec | MultiDiscreteSpec | MultiBinarySpec | DictSpec | TupleSpec;
 
 /** Raised when a space spec is malformed; `message` says which field and how to fix it. */
 export class SpaceError extends Error {
@@ -44,7 +69,7 @@ export interface Space {
   /** True when `x` is a valid element (shape, bounds, integrality). */
   contains(x: unknown): boolean;
   /** A uniform random element (Box: uniform when bounded, normal when unbounded on a side, as Gymnasium). */
-  sample(rng: Rng): number | number[];
+  sample(rng: Rng): unknown;
 }
 
 export class Discrete implements Space {
@@ -148,6 +173,113 @@ export class Box implements Space {
   }
 }
 
+export class MultiDiscrete implements Space {
+  readonly shape: readonly number[];
+  readonly dtype = "int32" as const;
+  readonly flatDim: number;
+  readonly nvec: readonly number[];
+  readonly start: readonly number[];
+  /** Sum of `nvec`: the number of logits of a policy over this space (and of a one-hot encoding). */
+  readonly totalN: number;
+  constructor(readonly spec: MultiDiscreteSpec) {
+    if (!Array.isArray(spec.nvec) || spec.nvec.length === 0) {
+      throw new SpaceError(`MultiDiscrete space needs a non-empty array nvec, got ${JSON.stringify(spec.nvec)}`);
+    }
+    spec.nvec.forEach((n, i) => {
+      if (!Number.isInteger(n) || n < 1) throw new SpaceError(`MultiDiscrete space needs integers nvec[i] >= 1, got nvec[${i}] = ${String(n)}`);
+    });
+    const start = spec.start ?? spec.nvec.map(() => 0);
+    if (!Array.isArray(start) || start.length !== spec.nvec.length || start.some((x) => !Number.isInteger(x))) {
+      throw new SpaceError(`MultiDiscrete space start must be ${spec.nvec.length} integers, got ${JSON.stringify(spec.start)}`);
+    }
+    this.nvec = spec.nvec;
+    this.start = start;
+    this.shape = [spec.nvec.length];
+    this.flatDim = spec.nvec.length;
+    this.totalN = spec.nvec.reduce((a, b) => a + b, 0);
+  }
+  contains(x: unknown): boolean {
+    const arr = toNumberArray(x);
+    if (arr === undefined || arr.length !== this.flatDim) return false;
+    for (let i = 0; i < arr.length; i++) {
+      const v = arr[i];
+      if (!Number.isInteger(v) || v < this.start[i] || v >= this.start[i] + this.nvec[i]) return false;
+    }
+    return true;
+  }
+  sample(rng: Rng): number[] {
+    return this.nvec.map((n, i) => this.start[i] + rng.int(n));
+  }
+}
+
+export class MultiBinary implements Space {
+  readonly shape: readonly number[];
+  readonly dtype = "int32" as const;
+  readonly flatDim: number;
+  readonly n: number;
+  constructor(readonly spec: MultiBinarySpec) {
+    if (!Number.isInteger(spec.n) || spec.n < 1) throw new SpaceError(`MultiBinary space needs an integer n >= 1, got n = ${String(spec.n)}`);
+    this.n = spec.n;
+    this.shape = [spec.n];
+    this.flatDim = spec.n;
+  }
+  contains(x: unknown): boolean {
+    const arr = toNumberArray(x);
+    if (arr === undefined || arr.length !== this.n) return false;
+    for (let i = 0; i < arr.length; i++) if (arr[i] !== 0 && arr[i] !== 1) return false;
+    return true;
+  }
+  sample(rng: Rng): number[] {
+    return Array.from({ length: this.n }, () => rng.int(2));
+  }
+}
+
+/** A Dict of sub-spaces (observations only); keys are flattened in sorted order. */
+export class DictSpace implements Space {
+  readonly dtype = "float32" as const;
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+  /** Sorted keys and their spaces. */
+  readonly entries: readonly [string, Space][];
+  constructor(readonly spec: DictSpec) {
+    if (spec.spaces === null || typeof spec.spaces !== "object" || Array.isArray(spec.spaces)) {
+      throw new SpaceError("Dict space needs `spaces`: an object of sub-spaces");
+    }
+    const keys = Object.keys(spec.spaces).sort();
+    if (keys.length === 0) throw new SpaceError("Dict space needs at least one sub-space");
+    this.entries = keys.map((k) => [k, makeSpace(spec.spaces[k], `Dict sub-space "${k}"`)]);
+    this.flatDim = this.entries.reduce((a, [, sp]) => a + sp.flatDim, 0);
+    this.shape = [this.flatDim];
+  }
+  contains(x: unknown): boolean {
+    if (x === null || typeof x !== "object" || Array.isArray(x)) return false;
+    return this.entries.every(([k, sp]) => sp.contains((x as Record<string, unknown>)[k]));
+  }
+  sample(rng: Rng): Record<string, unknown> {
+    return Object.fromEntries(this.entries.map(([k, sp]) => [k, sp.sample(rng)]));
+  }
+}
+
+/** A Tuple of sub-spaces (observations only), flattened in order. */
+export class TupleSpace implements Space {
+  readonly dtype = "float32" as const;
+  readonly shape: readonly number[];
+  readonly flatDim: number;
+  readonly spaces: readonly Space[];
+  constructor(readonly spec: TupleSpec) {
+    if (!Array.isArray(spec.spaces) || spec.spaces.length === 0) throw new SpaceError("Tuple space needs a non-empty array `spaces`");
+    this.spaces = spec.spaces.map((sp, i) => makeSpace(sp, `Tuple sub-space ${i}`));
+    this.flatDim = this.spaces.reduce((a, sp) => a + sp.flatDim, 0);
+    this.shape = [this.flatDim];
+  }
+  contains(x: unknown): boolean {
+    return Array.isArray(x) && x.length === this.spaces.length && this.spaces.every((sp, i) => sp.contains(x[i]));
+  }
+  sample(rng: Rng): unknown[] {
+    return this.spaces.map((sp) => sp.sample(rng));
+  }
+}
+
 /** Converts a number, array or typed array to an array-like of numbers; undefined if it is none of these. */
 export function toNumberArray(x: unknown): ArrayLike<number> | undefined {
   if (typeof x === "number") return [x];
@@ -166,9 +298,13 @@ export function makeSpace(spec: unknown, what = "space"): Space {
   try {
     if (type === "Discrete") return new Discrete(spec as DiscreteSpec);
     if (type === "Box") return new Box(spec as BoxSpec);
+    if (type === "MultiDiscrete") return new MultiDiscrete(spec as MultiDiscreteSpec);
+    if (type === "MultiBinary") return new MultiBinary(spec as MultiBinarySpec);
+    if (type === "Dict") return new DictSpace(spec as DictSpec);
+    if (type === "Tuple") return new TupleSpace(spec as TupleSpec);
   } catch (e) {
     if (e instanceof SpaceError) throw new SpaceError(`${what}: ${e.message}`);
     throw e;
   }
-  throw new SpaceError(`${what} has unknown type ${JSON.stringify(type)}; supported: "Discrete", "Box"`);
+  throw new SpaceError(`${what} has unknown type ${JSON.stringify(type)}; supported: "Discrete", "Box", "MultiDiscrete", "MultiBinary", "Dict", "Tuple"`);
 }

@@ -25,7 +25,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Env } from "../core/env";
+import type { Action, Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
 import { Rng } from "../core/rng";
 import { Box, Discrete, makeSpace, toNumberArray, type Space } from "../core/spaces";
@@ -792,7 +792,7 @@ class EnvProbe {
       const where = `probe step ${res.steps + 1} (episode ${episode}, step ${t + 1}, action ${show(action)})`;
       let wrapped: unknown;
       try {
-        wrapped = env.step(action);
+        wrapped = env.step(action as Action);
       } catch (e) {
         const loc = stackLocation(e, this.loaded.file) ?? stepLoc;
         this.c.add("step.threw", `step() in ${this.name} threw ${errorText(e)}${calledFrom(e, this.loaded.file)} at ${where}. Fix step() so that it handles every action of actionSpace.`, {
@@ -979,8 +979,8 @@ class EnvProbe {
       const rng = new Rng(this.seed + 1);
       for (let k = 1; k <= DETERMINISM_STEPS; k++) {
         const action = actSpace.sample(rng);
-        const ra = ea.step(Array.isArray(action) ? [...action] : action) as unknown;
-        const rb = eb.step(Array.isArray(action) ? [...action] : action) as unknown;
+        const ra = ea.step(Array.isArray(action) ? [...action] : (action as Action)) as unknown;
+        const rb = eb.step(Array.isArray(action) ? [...action] : (action as Action)) as unknown;
         if (!isObject(ra) || !isObject(rb)) return;
         const od = firstDifference(ra.observation, rb.observation);
         const rewardDiffers = !Object.is(ra.reward, rb.reward) && ra.reward !== rb.reward;

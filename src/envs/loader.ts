@@ -83,6 +83,10 @@ export const SUPPORTED_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs
 export const BUILTIN_ENVS: Readonly<Record<string, string>> = {
   "CartPole-v1": "cartpole.ts",
   "Pendulum-v1": "pendulum.ts",
+  "Acrobot-v1": "acrobot.ts",
+  "MountainCar-v0": "mountain-car.ts",
+  "MountainCarContinuous-v0": "mountain-car-continuous.ts",
+  "GridWorld-v0": "grid-world.ts",
 };
 
 const EXPORT_DEFAULT_HINT =

@@ -45,11 +45,20 @@ export function cleanup(): void {
   for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
 }
 
-/**
- * Trains `env` (a file under test/diagnostics/envs, a path, or a built-in id) with `overrides`.
- * @param stopOn stop the run right after the update at which a finding with this id fires
- */
-export async function train(env: string, overrides: Overrides, stopOn?: string): Promise<RunResult> {
+export interface TrainOptions {
+  /** Stop the run right after the update at which a finding with this id fires. */
+  stopOn?: string;
+  /**
+   * Skip the env checker's probe before training (as the extension does after its own check). The checker would
+   * refuse an env with a NaN in its first 2000 random steps before any run exists; the trainer's guard is for the
+   * NaNs the probe does not reach.
+   */
+  skipCheck?: boolean;
+}
+
+/** Trains `env` (a file under test/diagnostics/envs, a path, or a built-in id) with `overrides`. */
+export async function train(env: string, overrides: Overrides, opts: TrainOptions = {}): Promise<RunResult> {
+  const { stopOn, skipCheck } = opts;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-diag-"));
   roots.push(root);
   const findings: DiagnosticFinding[] = [];
@@ -57,7 +66,7 @@ export async function train(env: string, overrides: Overrides, stopOn?: string):
   const errors: string[] = [];
   const t0 = Date.now();
   const session: TrainingSession = new TrainingSession(
-    { env, cwd: ENVS, runsRoot: root, overrides: overrides as Partial<PPOConfig> },
+    { env, cwd: ENVS, runsRoot: root, overrides: overrides as Partial<PPOConfig>, skipCheck },
     {
       emit(msg) {
         if (msg.type === "diagnostic") {

@@ -17,10 +17,12 @@ test("extension-host suite passes in code-server (activation, commands, train/st
     "extension-host",
     TIMEOUT_MS,
     async (session) => {
+      const t0 = Date.now();
       await session.installVsix();
       await session.startCodeServer();
-      log(`code-server on ${session.baseUrl}`);
+      log(`VSIX installed, code-server listening on ${session.baseUrl} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       const results = await runHostTestsInCodeServer(session, TIMEOUT_MS - 60_000, log);
+      log(`in-host suite done at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       assert.equal(results.failed, 0, `extension-host tests failed:\n${describeFailures(results)}`);
       assert.ok(results.tests.length >= 2, `expected at least 2 in-host tests, ran ${results.tests.length}`);
     },

@@ -48,7 +48,7 @@ export const CARDS: CardSpec[] = [
     lines: ["action_saturation"],
     description: "Fraction of sampled actions outside the action bounds (clipped on their way to the env).",
   },
-  { id: "ratio_min_max", title: "ratio_min / ratio_max", group: "policy", lines: ["ratio_min", "ratio_max"], description: "Smallest and largest probability ratio new/old over the update." },
+  { id: "ratio_min_max", title: "ratio_min/max", group: "policy", lines: ["ratio_min", "ratio_max"], description: "Smallest and largest probability ratio new/old over the update." },
   { id: "value_loss", title: "value_loss", group: "value", lines: ["value_loss"], description: "Critic loss (mean squared error to the value targets)." },
   {
     id: "explained_variance",

@@ -287,7 +287,8 @@ export class ChartCard {
         interaction: { mode: "ppoNearest", intersect: false },
         layout: { padding: { top: 4, right: 8 } },
         scales: {
-          x: { type: "linear", bounds: "data", ticks: { minRotation: 0, maxRotation: 0, maxTicksLimit: 6, autoSkipPadding: 12 }, grid: {}, border: {} },
+          // The x axis ends where the data ends, with round ticks inside (not at the data's first and last x).
+          x: { type: "linear", bounds: "data", ticks: { includeBounds: false, minRotation: 0, maxRotation: 0, maxTicksLimit: 6, autoSkipPadding: 12 }, grid: {}, border: {} },
           y: { type: "linear", ticks: { maxTicksLimit: 5 }, grid: {}, border: {} },
         },
         plugins: {

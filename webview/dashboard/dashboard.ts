@@ -12,7 +12,7 @@ import { registerChartParts } from "./chart-setup";
 import { configTable, diffTable } from "./config-view";
 import { EpisodesView } from "./episodes-view";
 import { exportFileName, exportTable, toCsv, toJson } from "./export";
-import { RunHeader, renderLegend } from "./header";
+import { Legend, RunHeader } from "./header";
 import { RedrawScheduler, type Drawable } from "./redraw-scheduler";
 import { runLabel, RunStore } from "./run-store";
 import { assignRunColors, readTheme, sameTheme, type Theme } from "./theme";
@@ -35,7 +35,7 @@ export class Dashboard {
   private readonly headers = new Map<string, RunHeader>();
   private readonly sections = new Map<GroupId | "pinned", Section>();
   private readonly headerBox = el("div", { class: "run-headers" });
-  private readonly legend = el("div", { class: "legend", hidden: "" });
+  private readonly legend = new Legend((key, shown) => this.setView({ hiddenRuns: toggleIn(this.view.hiddenRuns, key, !shown) }));
   private readonly notice = el("p", { class: "muted notice", "data-role": "notice" }, "Loading run...");
   private readonly episodes = new EpisodesView();
   private readonly episodesSection: VscodeCollapsible;
@@ -75,7 +75,7 @@ export class Dashboard {
     this.diffSection.hidden = true;
     this.configSection = collapsible("Hyperparameters", this.view.openGroups.config ?? false, { "data-section": "config" });
     this.trackOpen(this.configSection, "config");
-    root.replaceChildren(toolbar, this.headerBox, this.legend, this.notice, pinned.box, ...groups, this.episodesSection, this.diffSection, this.configSection);
+    root.replaceChildren(toolbar, this.headerBox, this.legend.el, this.notice, pinned.box, ...groups, this.episodesSection, this.diffSection, this.configSection);
   }
 
   private section(id: GroupId | "pinned", title: string, open: boolean): Section {
@@ -164,7 +164,7 @@ export class Dashboard {
     const all = [...this.runs.values()];
     const compare = all.length > 1;
     for (const run of all) this.headers.get(run.info.key)?.update(run, compare ? this.colors.get(run.colorKey) : undefined);
-    renderLegend(this.legend, all, this.colors, this.view.hiddenRuns, (key, shown) => this.setView({ hiddenRuns: toggleIn(this.view.hiddenRuns, key, !shown) }));
+    this.legend.update(all, this.colors, this.view.hiddenRuns);
     const waiting = all.length > 0 && all.every((r) => r.length === 0);
     this.notice.hidden = !(all.length === 0 || waiting);
     this.notice.textContent = all.length === 0 ? "No run to show." : "Waiting for the first PPO update...";

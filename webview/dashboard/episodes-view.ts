@@ -25,6 +25,7 @@ export class EpisodesView {
   private readonly canvas: HTMLCanvasElement;
   private readonly caption: HTMLElement;
   private readonly tableBox: HTMLElement;
+  private readonly histCard: HTMLElement;
   private chart: Chart<"bar", number[], string> | undefined;
   visible = false;
   dirty = true;
@@ -32,6 +33,7 @@ export class EpisodesView {
   constructor() {
     this.el = el("div", { class: "episodes" });
     const histCard = el("div", { class: "card episodes-hist", "data-card": "episode_returns" });
+    this.histCard = histCard;
     const head = el("div", { class: "card-head" });
     this.caption = el("div", { class: "card-title" }, "Episode returns");
     head.append(this.caption);
@@ -47,6 +49,7 @@ export class EpisodesView {
     const windows = runs.map((r) => r.episodes.slice(-HISTOGRAM_WINDOW).map((e) => (e.return === null ? NaN : e.return)));
     const count = windows.reduce((s, w) => s + w.length, 0);
     this.caption.textContent = `Episode returns (last ${HISTOGRAM_WINDOW} per run, ${count} episodes)`;
+    this.histCard.hidden = count === 0;
     const { edges, counts } = histogram(windows, BINS);
     const labels = edges.slice(0, -1).map((lo, i) => fmtTick((lo + edges[i + 1]) / 2));
     const ranges = edges.slice(0, -1).map((lo, i) => `return ${fmtValue(lo)} .. ${fmtValue(edges[i + 1])}`);

@@ -136,20 +136,38 @@ export class RunHeader {
 }
 
 /** One toggle per run, in its colour; unchecking hides the run from every chart. */
-export function renderLegend(container: HTMLElement, runs: RunStore[], colors: Map<string, string>, hidden: string[], onToggle: (colorKey: string, shown: boolean) => void): void {
-  container.hidden = runs.length < 2;
-  if (runs.length < 2) {
-    container.replaceChildren();
-    return;
+export class Legend {
+  readonly el = el("div", { class: "legend", hidden: "" });
+  private readonly values = new Map<string, HTMLElement>();
+  private builtFor = "";
+
+  constructor(private readonly onToggle: (colorKey: string, shown: boolean) => void) {}
+
+  /** Rebuilds the toggles when the runs, their colours or the hidden set changed; else refreshes the values. */
+  update(runs: RunStore[], colors: Map<string, string>, hidden: string[]): void {
+    this.el.hidden = runs.length < 2;
+    const key = JSON.stringify([runs.map((r) => [r.info.key, runLabel(r.info), colors.get(r.colorKey)]), hidden]);
+    if (key !== this.builtFor) {
+      this.builtFor = key;
+      this.values.clear();
+      const items =
+        runs.length < 2
+          ? []
+          : runs.map((run) => {
+              const item = el("div", { class: "legend-item", "data-run": run.info.key });
+              item.style.setProperty("--run-color", colors.get(run.colorKey) ?? "");
+              const box = checkbox(runLabel(run.info), !hidden.includes(run.colorKey), (shown) => this.onToggle(run.colorKey, shown), { "data-run": run.info.key });
+              const value = el("span", { class: "legend-value" });
+              this.values.set(run.info.key, value);
+              item.append(el("span", { class: "swatch" }), box, value);
+              return item;
+            });
+      this.el.replaceChildren(...(items.length ? [el("span", { class: "legend-title" }, "Runs"), ...items] : []));
+    }
+    for (const run of runs) {
+      const v = this.values.get(run.info.key);
+      const text = `R ${fmtValue(run.last("ep_rew_mean"))}`;
+      if (v && v.textContent !== text) v.textContent = text;
+    }
   }
-  const items = runs.map((run) => {
-    const item = el("div", { class: "legend-item", "data-run": run.info.key });
-    item.style.setProperty("--run-color", colors.get(run.colorKey) ?? "");
-    const swatch = el("span", { class: "swatch" });
-    const box = checkbox(runLabel(run.info), !hidden.includes(run.colorKey), (shown) => onToggle(run.colorKey, shown), { "data-run": run.info.key });
-    const last = run.last("ep_rew_mean");
-    item.append(swatch, box, el("span", { class: "legend-value" }, `R ${fmtValue(last)}`));
-    return item;
-  });
-  container.replaceChildren(el("span", { class: "legend-title" }, "Runs"), ...items);
 }

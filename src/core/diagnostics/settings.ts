@@ -31,7 +31,7 @@ export interface DiagnosticsSettings {
   klThreshold: number;
   /** With `targetKl` set, the KL threshold is `klTargetFactor * targetKl` instead. Default 5. */
   klTargetFactor: number;
-  /** `clip_fraction` median above this fires `clip.high`. Default 0.3 (calibrated; no source gives a number). */
+  /** `clip_fraction` median above this fires `clip.high`. Default 0.4 (calibrated; no source gives a number). */
   clipFractionThreshold: number;
   /**
    * Relative entropy (Discrete: H / log n; Gaussian: geometric-mean std / initial std) below this, with returns far
@@ -82,7 +82,7 @@ export const DEFAULT_DIAGNOSTICS: DiagnosticsSettings = {
   warmupGradientSteps: 200,
   klThreshold: 0.05,
   klTargetFactor: 5,
-  clipFractionThreshold: 0.3,
+  clipFractionThreshold: 0.4,
   entropyCollapseRatio: 0.05,
   entropyDropFraction: 0.5,
   entropyStuckRatio: 0.98,

@@ -4,7 +4,7 @@
  * observation is kept for truncation bootstrapping.
  */
 import type { Action, Env } from "../env";
-import { Box, Discrete, makeSpace, toNumberArray, type Space } from "../spaces";
+import { Box, DictSpace, Discrete, MultiBinary, MultiDiscrete, TupleSpace, makeSpace, toNumberArray, type Space } from "../spaces";
 
 /** A finished episode's statistics (Gymnasium's `RecordEpisodeStatistics`), on raw rewards. */
 export interface EpisodeRecord {
@@ -37,56 +37,106 @@ export class EnvContractError extends Error {
   }
 }
 
-/** Flattens observations into float32 vectors: Box as is (row-major), Discrete as one-hot (as SB3). */
+/** Length of the flat float32 encoding of an observation of `space`. */
+export function encodedDim(space: Space): number {
+  if (space instanceof Discrete) return space.n;
+  if (space instanceof MultiDiscrete) return space.totalN;
+  if (space instanceof DictSpace) return space.entries.reduce((a, [, sp]) => a + encodedDim(sp), 0);
+  if (space instanceof TupleSpace) return space.spaces.reduce((a, sp) => a + encodedDim(sp), 0);
+  return space.flatDim;
+}
+
+/**
+ * Flattens observations into float32 vectors (as SB3's `preprocess_obs`): Box as is (row-major), Discrete one-hot,
+ * MultiDiscrete one-hot per component (concatenated), MultiBinary as 0/1 floats, Dict in sorted key order and Tuple in
+ * order, each part encoded by these rules.
+ */
 export class ObservationEncoder {
   readonly dim: number;
   constructor(readonly space: Space) {
-    this.dim = space instanceof Discrete ? space.n : space.flatDim;
+    this.dim = encodedDim(space);
   }
   /** Writes the encoding of `obs` into `out` at `offset`. @throws EnvContractError on a wrong size or non-number. */
   encode(obs: unknown, out: Float32Array, offset: number, where: string): void {
-    if (this.space instanceof Discrete) {
-      const v = Array.isArray(obs) ? obs[0] : obs;
-      if (typeof v !== "number" || !Number.isInteger(v)) {
-        throw new EnvContractError(`${where} returned observation ${JSON.stringify(obs)}; the Discrete observation space needs an integer`);
-      }
-      if (v < this.space.start || v >= this.space.start + this.space.n) {
-        throw new EnvContractError(
-          `${where} returned observation ${v}; the Discrete observation space holds ${this.space.start} .. ${this.space.start + this.space.n - 1}`,
-        );
-      }
-      out.fill(0, offset, offset + this.dim);
-      out[offset + v - this.space.start] = 1;
-      return;
-    }
-    const arr = toNumberArray(obs);
-    if (arr === undefined) {
-      throw new EnvContractError(`${where} returned an observation that is not a number array: ${String(obs).slice(0, 80)}`);
-    }
-    if (arr.length !== this.dim) {
-      throw new EnvContractError(`${where} returned an observation of length ${arr.length}; observationSpace has ${this.dim} elements`);
-    }
-    for (let i = 0; i < this.dim; i++) {
-      const v = arr[i];
-      if (!Number.isFinite(v)) {
-        throw new EnvContractError(`${where} returned observation[${i}] = ${v}; observations must be finite numbers`);
-      }
-      out[offset + i] = v;
-    }
+    encodeInto(this.space, obs, out, offset, where, "observation");
   }
+}
+
+function oneHot(v: unknown, n: number, start: number, out: Float32Array, offset: number, where: string, path: string): void {
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new EnvContractError(`${where} returned ${path} = ${JSON.stringify(v)}; a discrete observation needs an integer`);
+  }
+  if (v < start || v >= start + n) {
+    throw new EnvContractError(`${where} returned ${path} = ${v}; the discrete observation space holds ${start} .. ${start + n - 1}`);
+  }
+  out.fill(0, offset, offset + n);
+  out[offset + v - start] = 1;
+}
+
+/** @returns the offset after the written encoding */
+function encodeInto(space: Space, obs: unknown, out: Float32Array, offset: number, where: string, path: string): number {
+  if (space instanceof Discrete) {
+    oneHot(Array.isArray(obs) ? obs[0] : obs, space.n, space.start, out, offset, where, path);
+    return offset + space.n;
+  }
+  if (space instanceof DictSpace) {
+    if (obs === null || typeof obs !== "object" || Array.isArray(obs)) {
+      throw new EnvContractError(`${where} returned ${path} = ${describe(obs)}; the Dict observation space needs an object with keys ${space.entries.map(([k]) => k).join(", ")}`);
+    }
+    let o = offset;
+    for (const [k, sp] of space.entries) {
+      if (!(k in obs)) throw new EnvContractError(`${where} returned ${path} without the key "${k}" of its Dict observation space`);
+      o = encodeInto(sp, (obs as Record<string, unknown>)[k], out, o, where, `${path}.${k}`);
+    }
+    return o;
+  }
+  if (space instanceof TupleSpace) {
+    if (!Array.isArray(obs) || obs.length !== space.spaces.length) {
+      throw new EnvContractError(`${where} returned ${path} = ${describe(obs)}; the Tuple observation space needs an array of ${space.spaces.length} parts`);
+    }
+    let o = offset;
+    space.spaces.forEach((sp, i) => (o = encodeInto(sp, obs[i], out, o, where, `${path}[${i}]`)));
+    return o;
+  }
+  const arr = toNumberArray(obs);
+  if (arr === undefined) {
+    throw new EnvContractError(`${where} returned an ${path} that is not a number array: ${String(obs).slice(0, 80)}`);
+  }
+  if (arr.length !== space.flatDim) {
+    throw new EnvContractError(`${where} returned an ${path} of length ${arr.length}; its space has ${space.flatDim} elements`);
+  }
+  if (space instanceof MultiDiscrete) {
+    let o = offset;
+    for (let i = 0; i < arr.length; i++) {
+      oneHot(arr[i], space.nvec[i], space.start[i], out, o, where, `${path}[${i}]`);
+      o += space.nvec[i];
+    }
+    return o;
+  }
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (!Number.isFinite(v)) {
+      throw new EnvContractError(`${where} returned ${path}[${i}] = ${v}; observations must be finite numbers`);
+    }
+    out[offset + i] = v;
+  }
+  return offset + arr.length;
 }
 
 /** Converts a stored action row to what the env receives. */
 export class ActionDecoder {
   constructor(readonly space: Space) {}
   /**
-   * @param raw `[actionDim]` stored action (class index, or unclipped Gaussian sample)
-   * @returns Discrete: `start + index`; Box: the sample clipped to the bounds (continuous detail 5: clip only the
-   *   copy sent to the env).
+   * @param raw stored actions; the row starts at `offset`
+   * @returns Discrete: `start + index`; MultiDiscrete: `start[i] + index[i]` per component; MultiBinary: 0/1 per
+   *   component; Box: the sample clipped to the bounds (continuous detail 5: clip only the copy sent to the env).
    */
   decode(raw: ArrayLike<number>, offset: number): Action {
-    if (this.space instanceof Discrete) return this.space.start + raw[offset];
-    const box = this.space as Box;
+    const sp = this.space;
+    if (sp instanceof Discrete) return sp.start + raw[offset];
+    if (sp instanceof MultiDiscrete) return sp.nvec.map((_, i) => sp.start[i] + raw[offset + i]);
+    if (sp instanceof MultiBinary) return Array.from({ length: sp.n }, (_, i) => raw[offset + i]);
+    const box = sp as Box;
     const out = new Array<number>(box.flatDim);
     for (let i = 0; i < box.flatDim; i++) {
       const v = raw[offset + i];
@@ -96,12 +146,28 @@ export class ActionDecoder {
   }
 }
 
+/**
+ * Length of an invalid-action mask for `space` (one 0/1 per logit), or 0 when masking does not apply
+ * (masks exist for Discrete and MultiDiscrete action spaces, as sb3-contrib's MaskablePPO).
+ */
+export function maskDim(space: Space): number {
+  if (space instanceof Discrete) return space.n;
+  if (space instanceof MultiDiscrete) return space.totalN;
+  return 0;
+}
+
 export class SyncVectorEnv {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
   readonly encoder: ObservationEncoder;
   readonly decoder: ActionDecoder;
   readonly obsDim: number;
+  /** Numbers per action mask (0 when the action space cannot be masked). */
+  readonly maskDim: number;
+  /** `[nEnvs * maskDim]` current invalid-action masks (1 = allowed); all ones until an env gives `info.actionMask`. */
+  readonly masks: Float32Array;
+  /** True once any env has given an `info.actionMask`. */
+  masksSeen = false;
   private readonly episodeReturns: Float64Array;
   private readonly episodeLengths: Int32Array;
   private readonly stepCounts: Int32Array;
@@ -119,6 +185,43 @@ export class SyncVectorEnv {
     this.episodeLengths = new Int32Array(envs.length);
     this.stepCounts = new Int32Array(envs.length);
     this.current = new Float32Array(envs.length * this.obsDim);
+    this.maskDim = maskDim(this.actionSpace);
+    this.masks = new Float32Array(envs.length * this.maskDim).fill(1);
+  }
+
+  /**
+   * Reads `info.actionMask` (numbers or booleans, one per action logit; MultiDiscrete: flat or one array per
+   * component) into the mask row of env `i`; a missing mask allows every action.
+   * @throws EnvContractError on a malformed mask or one that allows no action (of some component).
+   */
+  private readMask(info: unknown, i: number, where: string): void {
+    if (this.maskDim === 0) return;
+    const raw = info !== null && typeof info === "object" ? (info as { actionMask?: unknown }).actionMask : undefined;
+    const row = this.masks.subarray(i * this.maskDim, (i + 1) * this.maskDim);
+    if (raw === undefined || raw === null) {
+      row.fill(1);
+      return;
+    }
+    const flat: unknown[] = Array.isArray(raw) && raw.some(Array.isArray) ? (raw as unknown[][]).flat() : Array.isArray(raw) || ArrayBuffer.isView(raw) ? Array.from(raw as ArrayLike<unknown>) : [];
+    if (flat.length !== this.maskDim) {
+      throw new EnvContractError(`${where} returned info.actionMask with ${flat.length} entries; the action space needs ${this.maskDim} (one per action)`);
+    }
+    for (let k = 0; k < flat.length; k++) {
+      const v = flat[k];
+      if (v !== 0 && v !== 1 && v !== true && v !== false) {
+        throw new EnvContractError(`${where} returned info.actionMask[${k}] = ${describe(v)}; use 1/true (allowed) or 0/false (invalid)`);
+      }
+      row[k] = v === 1 || v === true ? 1 : 0;
+    }
+    const groups = this.actionSpace instanceof MultiDiscrete ? this.actionSpace.nvec : [this.maskDim];
+    let o = 0;
+    groups.forEach((n, g) => {
+      let any = false;
+      for (let k = o; k < o + n; k++) if (row[k] === 1) any = true;
+      if (!any) throw new EnvContractError(`${where} returned an info.actionMask that allows no action${groups.length > 1 ? ` in component ${g}` : ""}`);
+      o += n;
+    });
+    this.masksSeen = true;
   }
 
   get nEnvs(): number {
@@ -131,6 +234,7 @@ export class SyncVectorEnv {
       const r = env.reset({ seed: seed + i });
       this.checkResetResult(r, i);
       this.encoder.encode(r.observation, this.current, i * this.obsDim, `reset() of env ${i}`);
+      this.readMask((r as { info?: unknown }).info, i, `reset() of env ${i}`);
     });
     this.episodeReturns.fill(0);
     this.episodeLengths.fill(0);
@@ -174,6 +278,7 @@ export class SyncVectorEnv {
         );
       }
       this.encoder.encode(r.observation, next, i * this.obsDim, where);
+      this.readMask(r.info, i, where);
       rewards[i] = r.reward;
       this.episodeReturns[i] += r.reward;
       this.episodeLengths[i] += 1;
@@ -193,6 +298,7 @@ export class SyncVectorEnv {
         const rr = env.reset();
         this.checkResetResult(rr, i);
         this.encoder.encode(rr.observation, next, i * this.obsDim, `reset() of env ${i}`);
+        this.readMask((rr as { info?: unknown }).info, i, `reset() of env ${i}`);
       }
     }
     this.current = next;

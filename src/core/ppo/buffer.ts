@@ -17,12 +17,15 @@ export class RolloutBuffer {
   readonly truncated: Uint8Array;
   /** `[T * N]` V(real final observation) where truncated. */
   readonly finalValues: Float32Array;
+  /** `[T * N * maskDim]` invalid-action masks in force when each action was taken (1 = allowed). */
+  readonly masks: Float32Array;
 
   constructor(
     readonly nSteps: number,
     readonly nEnvs: number,
     readonly obsDim: number,
     readonly actionDim: number,
+    readonly maskDim = 0,
   ) {
     const n = nSteps * nEnvs;
     this.observations = new Float32Array(n * obsDim);
@@ -33,6 +36,7 @@ export class RolloutBuffer {
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.finalValues = new Float32Array(n);
+    this.masks = new Float32Array(n * maskDim).fill(1);
   }
 
   get size(): number {

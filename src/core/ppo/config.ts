@@ -141,6 +141,30 @@ export const PRESETS: Record<string, Partial<PPOConfig>> = {
     lrSchedule: "constant",
     clipRange: 0.2,
   },
+  "Acrobot-v1": {
+    totalTimesteps: 300_000,
+    nEnvs: 16,
+    nSteps: 256,
+    batchSize: 64,
+    gaeLambda: 0.94,
+    gamma: 0.99,
+    nEpochs: 4,
+    entCoef: 0.0,
+    normalizeObservation: true,
+    normalizeReward: true,
+  },
+  "MountainCar-v0": {
+    totalTimesteps: 1_000_000,
+    nEnvs: 16,
+    nSteps: 16,
+    batchSize: 64,
+    gaeLambda: 0.98,
+    gamma: 0.99,
+    nEpochs: 4,
+    entCoef: 0.0,
+    normalizeObservation: true,
+    normalizeReward: true,
+  },
 };
 
 const positiveInt = { type: "integer", minimum: 1 };

@@ -3,10 +3,10 @@
  * networks did better on classic control), plus the action distribution chosen by the action space.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Categorical, DiagGaussian, type Distribution } from "../distributions";
+import { Bernoulli, Categorical, DiagGaussian, MultiCategorical, type Distribution } from "../distributions";
 import { Mlp, type Activation, type Param } from "../nn/mlp";
 import type { Rng } from "../rng";
-import { Box, Discrete, type Space } from "../spaces";
+import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../spaces";
 
 export interface PolicyOptions {
   /** Hidden sizes of the actor (`pi`) and the critic (`vf`). */
@@ -40,6 +40,10 @@ export class ActorCritic {
   /** Columns of the noise matrix `act` needs: n uniforms (Discrete) or d normals (Box). */
   readonly noiseDim: number;
   readonly noiseKind: "uniform" | "normal";
+  /** Which distribution the action space uses. */
+  readonly kind: "categorical" | "multi-categorical" | "bernoulli" | "gaussian";
+  /** Numbers per invalid-action mask row (logits of Discrete/MultiDiscrete), 0 when masking does not apply. */
+  readonly maskDim: number;
 
   constructor(
     readonly obsDim: number,
@@ -54,11 +58,29 @@ export class ActorCritic {
       this.actionDim = 1;
       this.noiseDim = actionSpace.n;
       this.noiseKind = "uniform";
+      this.kind = "categorical";
+      this.maskDim = actionSpace.n;
+    } else if (actionSpace instanceof MultiDiscrete) {
+      outDim = actionSpace.totalN;
+      this.actionDim = actionSpace.nvec.length;
+      this.noiseDim = actionSpace.totalN;
+      this.noiseKind = "uniform";
+      this.kind = "multi-categorical";
+      this.maskDim = actionSpace.totalN;
+    } else if (actionSpace instanceof MultiBinary) {
+      outDim = actionSpace.n;
+      this.actionDim = actionSpace.n;
+      this.noiseDim = actionSpace.n;
+      this.noiseKind = "uniform";
+      this.kind = "bernoulli";
+      this.maskDim = 0;
     } else if (actionSpace instanceof Box) {
       outDim = actionSpace.flatDim;
       this.actionDim = actionSpace.flatDim;
       this.noiseDim = actionSpace.flatDim;
       this.noiseKind = "normal";
+      this.kind = "gaussian";
+      this.maskDim = 0;
     } else {
       throw new Error(`unsupported action space ${JSON.stringify(actionSpace.spec)}`);
     }
@@ -77,11 +99,22 @@ export class ActorCritic {
     return tf.clipByValue(this.logStd, this.options.logStdRange[0], this.options.logStdRange[1]) as tf.Tensor1D;
   }
 
-  /** pi(.|s) for observations `[B, obsDim]`. Call inside `tf.tidy`. */
-  distribution(obs: tf.Tensor2D): Distribution {
+  /**
+   * pi(.|s) for observations `[B, obsDim]`. Call inside `tf.tidy`.
+   * @param mask `[B, maskDim]` invalid-action mask (1 = allowed) for Discrete/MultiDiscrete
+   */
+  distribution(obs: tf.Tensor2D, mask?: tf.Tensor2D): Distribution {
     const out = this.actor.apply(obs);
-    if (this.logStd) return new DiagGaussian(out, this.clampedLogStd());
-    return new Categorical(out);
+    switch (this.kind) {
+      case "gaussian":
+        return new DiagGaussian(out, this.clampedLogStd());
+      case "multi-categorical":
+        return new MultiCategorical(out, (this.actionSpace as MultiDiscrete).nvec, mask);
+      case "bernoulli":
+        return new Bernoulli(out);
+      default:
+        return new Categorical(out, mask);
+    }
   }
 
   /** V(s) `[B]` for observations `[B, obsDim]`. Call inside `tf.tidy`. */
@@ -93,11 +126,12 @@ export class ActorCritic {
    * Samples actions for a batch of observations in one backend call and one read.
    * @param obs `[B * obsDim]` (already normalised) @param noise `[B * noiseDim]` from our RNG
    * @param deterministic take the mode instead of a sample (evaluation)
+   * @param masks `[B * maskDim]` invalid-action masks, or undefined when no env gives masks
    */
-  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false): ActResult {
+  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array): ActResult {
     const out = tf.tidy(() => {
       const x = tf.tensor2d(obs, [batch, this.obsDim]);
-      const dist = this.distribution(x);
+      const dist = this.distribution(x, masks && this.maskDim > 0 ? tf.tensor2d(masks, [batch, this.maskDim]) : undefined);
       const a = deterministic ? dist.mode() : dist.sampleWithNoise(tf.tensor2d(noise, [batch, this.noiseDim]));
       const logp = dist.logProb(a);
       const v = this.value(x);

@@ -141,7 +141,7 @@ export class PPO {
     const policyRng = new Rng(config.seed + 1);
     this.policy = new ActorCritic(env.obsDim, env.actionSpace, config, policyRng);
     this.optimizer = new Adam(this.policy.params, 0.9, 0.999, 1e-5);
-    this.buffer = new RolloutBuffer(config.nSteps, env.nEnvs, env.obsDim, this.policy.actionDim);
+    this.buffer = new RolloutBuffer(config.nSteps, env.nEnvs, env.obsDim, this.policy.actionDim, this.policy.maskDim);
     if (config.normalizeObservation) this.obsNormalizer = new ObservationNormalizer(env.obsDim, config.clipObservation);
     if (config.normalizeReward) this.rewardScaler = new RewardScaler(env.nEnvs, config.gamma, config.clipReward);
     this.numUpdates = Math.ceil(config.totalTimesteps / (config.nEnvs * config.nSteps));
@@ -180,7 +180,9 @@ export class PPO {
     this.saturationTotal = 0;
     const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
     for (let t = 0; t < nSteps; t++) {
-      const out = this.policy.act(this.obs, n, this.drawNoise(n));
+      if (this.policy.maskDim > 0) buf.masks.set(this.env.masks, t * n * this.policy.maskDim);
+      const masks = this.env.masksSeen && this.policy.maskDim > 0 ? this.env.masks : undefined;
+      const out = this.policy.act(this.obs, n, this.drawNoise(n), false, masks);
       buf.observations.set(this.obs, t * n * d);
       buf.actions.set(out.actions, t * n * a);
       buf.logProbs.set(out.logProbs, t * n);
@@ -283,8 +285,9 @@ export class PPO {
     returns: tf.Tensor1D,
     oldValues: tf.Tensor1D,
     clipRange: number,
+    masks?: tf.Tensor2D,
   ): { loss: tf.Scalar; stats: tf.Tensor1D } {
-    const dist = this.policy.distribution(obs);
+    const dist = this.policy.distribution(obs, masks);
     const newLogProbs = dist.logProb(actions);
     const logRatio = tf.sub(newLogProbs, oldLogProbs);
     const ratio = tf.exp(logRatio);
@@ -367,6 +370,9 @@ export class PPO {
         const adv = new Float32Array(m);
         const ret = new Float32Array(m);
         const oldV = new Float32Array(m);
+        const md = this.policy.maskDim;
+        const useMasks = md > 0 && this.env.masksSeen;
+        const maskArr = useMasks ? new Float32Array(m * md) : undefined;
         let mean = 0;
         for (let k = 0; k < m; k++) {
           const i = indices[start + k];
@@ -375,6 +381,7 @@ export class PPO {
           oldLp[k] = b.logProbs[i];
           ret[k] = returns[i];
           oldV[k] = b.values[i];
+          if (maskArr) maskArr.set(b.masks.subarray(i * md, (i + 1) * md), k * md);
           mean += advantages[i];
         }
         mean /= m;
@@ -393,6 +400,7 @@ export class PPO {
         const stats = tf.tidy(() => {
           const obsT = tf.tensor2d(obsArr, [m, d]);
           const actT = a === 1 && this.policy.noiseKind === "uniform" ? tf.tensor1d(actArr) : tf.tensor2d(actArr, [m, a]);
+          const maskT = maskArr ? tf.tensor2d(maskArr, [m, md]) : undefined;
           const oldLpT = tf.tensor1d(oldLp);
           const advT = tf.tensor1d(adv);
           const retT = tf.tensor1d(ret);
@@ -400,7 +408,7 @@ export class PPO {
           let lossStats: tf.Tensor1D | undefined;
           const vars = this.policy.params.map((p) => p.variable);
           const { grads } = tf.variableGrads(() => {
-            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange);
+            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT);
             lossStats = tf.keep(r.stats);
             return r.loss;
           }, vars);

@@ -3,7 +3,7 @@
 export const maxEpisodeSteps = 25;
 
 export default class HugeReward {
-  observationSpace = { type: "Box" as const, low: [0], high: [25], shape: [1] };
+  observationSpace = { type: "Box" as const, low: [0], high: [1], shape: [1] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private total = 0;
@@ -15,6 +15,6 @@ export default class HugeReward {
     this.t += 1;
     this.total += 1;
     const reward = this.total === 150 ? 1e38 : action;
-    return { observation: [this.t], reward, terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps], reward, terminated: false, truncated: false };
   }
 }

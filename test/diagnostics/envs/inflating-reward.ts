@@ -3,7 +3,7 @@
 export const maxEpisodeSteps = 20;
 
 export default class InflatingReward {
-  observationSpace = { type: "Box" as const, low: [0], high: [20], shape: [1] };
+  observationSpace = { type: "Box" as const, low: [0], high: [1], shape: [1] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private total = 0;
@@ -15,6 +15,6 @@ export default class InflatingReward {
     this.t += 1;
     this.total += 1;
     const reward = (action === 1 ? 1 : 0.5) * Math.pow(10, Math.floor(this.total / 100));
-    return { observation: [this.t], reward, terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps], reward, terminated: false, truncated: false };
   }
 }

@@ -2,7 +2,7 @@
 export const maxEpisodeSteps = 25;
 
 export default class NaNObservation {
-  observationSpace = { type: "Box" as const, low: [0, 0], high: [25, 10], shape: [2] };
+  observationSpace = { type: "Box" as const, low: [0, 0], high: [1, 10], shape: [2] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private total = 0;
@@ -14,6 +14,6 @@ export default class NaNObservation {
     this.t += 1;
     this.total += 1;
     const energy = this.total === 150 ? -1 : 1;
-    return { observation: [this.t, Math.sqrt(energy)], reward: action, terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps, Math.sqrt(energy)], reward: action, terminated: false, truncated: false };
   }
 }

@@ -3,7 +3,7 @@
 export const maxEpisodeSteps = 20;
 
 export default class NaNAt37 {
-  observationSpace = { type: "Box" as const, low: [0, -1], high: [20, 1], shape: [2] };
+  observationSpace = { type: "Box" as const, low: [0, -1], high: [1, 1], shape: [2] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private total = 0;
@@ -16,6 +16,6 @@ export default class NaNAt37 {
     this.total += 1;
     const hits: number[] = this.total === 37 ? [] : [action === 1 ? 1 : 0];
     const reward = hits.reduce((a, b) => a + b, 0) / hits.length;
-    return { observation: [this.t, action === 1 ? 1 : -1], reward, terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps, action === 1 ? 1 : -1], reward, terminated: false, truncated: false };
   }
 }

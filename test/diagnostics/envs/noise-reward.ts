@@ -2,7 +2,7 @@
 export const maxEpisodeSteps = 20;
 
 export default class NoiseReward {
-  observationSpace = { type: "Box" as const, low: [0], high: [20], shape: [1] };
+  observationSpace = { type: "Box" as const, low: [0], high: [1], shape: [1] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private s = 12345;
@@ -20,6 +20,6 @@ export default class NoiseReward {
   }
   step(_action: number) {
     this.t += 1;
-    return { observation: [this.t], reward: this.uniform(), terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps], reward: this.uniform(), terminated: false, truncated: false };
   }
 }

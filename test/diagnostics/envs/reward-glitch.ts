@@ -3,7 +3,7 @@
 export const maxEpisodeSteps = 20;
 
 export default class RewardGlitch {
-  observationSpace = { type: "Box" as const, low: [0], high: [20], shape: [1] };
+  observationSpace = { type: "Box" as const, low: [0], high: [1], shape: [1] };
   actionSpace = { type: "Discrete" as const, n: 2 };
   private t = 0;
   private total = 0;
@@ -15,6 +15,6 @@ export default class RewardGlitch {
     this.t += 1;
     this.total += 1;
     const glitch = this.total === 1200 || this.total === 1232;
-    return { observation: [this.t], reward: glitch ? 5000 : action === 1 ? 1 : 0, terminated: false, truncated: false };
+    return { observation: [this.t / maxEpisodeSteps], reward: glitch ? 5000 : action === 1 ? 1 : 0, terminated: false, truncated: false };
   }
 }

@@ -47,6 +47,16 @@ const USER_SETTINGS = {
   "files.hotExit": "off",
 };
 
+/**
+ * Workspace settings of the e2e workspace: small updates (4 envs x 128 steps, 2 epochs), so metrics lines and
+ * status-bar refreshes come every second or so even on a loaded 2-core machine; runs go where the tests look.
+ */
+export const WORKSPACE_SETTINGS = {
+  "ppoLab.runsDirectory": ".ppo-lab/runs",
+  "ppoLab.hyperparameters.nSteps": 128,
+  "ppoLab.hyperparameters.nEpochs": 2,
+};
+
 export function assertToolsInstalled(): void {
   const hints: string[] = [];
   if (!fs.existsSync(CODE_SERVER_MARKER) || !fs.existsSync(CODE_SERVER_ENTRY)) {
@@ -109,6 +119,8 @@ export class Session {
     // Without --config, code-server writes ~/.config/code-server/config.yaml.
     fs.writeFileSync(this.configFile, "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
     fs.cpSync(path.join(REPO_ROOT, "examples"), this.workspace, { recursive: true });
+    fs.mkdirSync(path.join(this.workspace, ".vscode"), { recursive: true });
+    fs.writeFileSync(path.join(this.workspace, ".vscode", "settings.json"), JSON.stringify(WORKSPACE_SETTINGS, null, 2) + "\n");
   }
 
   private commonArgs(): string[] {

@@ -37,12 +37,12 @@ describe("kl.exploding", () => {
 });
 
 describe("clip.high", () => {
-  test("fires on a sustained clip fraction above 0.3 and not on a single spike", () => {
+  test("fires on a sustained clip fraction above 0.4 and not on a single spike", () => {
     assert.equal(runRule(clipHigh, history(20, (u) => ({ clip_fraction: u === 7 ? 0.9 : 0.15 }))).firedAt, undefined);
     const r = runRule(clipHigh, history(20, (u) => ({ clip_fraction: u > 4 ? 0.45 : 0.1 })));
     assert.equal(r.firedAt, 7);
     assert.equal(r.findings[0].evidence.metric, "clip_fraction");
-    assert.equal(r.findings[0].evidence.threshold, 0.3);
+    assert.equal(r.findings[0].evidence.threshold, 0.4);
   });
   test("the threshold is a setting", () => {
     const rows = history(10, () => ({ clip_fraction: 0.25 }));
