@@ -127,7 +127,7 @@ export class PPO {
   private saturationTotal = 0;
   /** Raw reward / observation statistics of the current rollout (see the UpdateMetrics fields of the same names). */
   private rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
-  private readonly startTime: number;
+  private startTime: number;
 
   /**
    * @param now clock in milliseconds, injected so the core has no process globals (only wall-time metrics use it).
@@ -559,6 +559,32 @@ export class PPO {
       totalTimesteps: this.totalTimesteps,
       updates: this.updates,
     };
+  }
+
+  /**
+   * Continues from a saved state (resume): weights, Adam moments, normalisation statistics, RNG and step counters.
+   * The envs are reset with a fresh seed derived from the config seed and the update count, so a resumed run does not
+   * replay the episodes it already saw.
+   * @param wallSecondsSoFar wall time of the run before the checkpoint, so `wall_seconds` continues
+   * @throws Error when the state belongs to other networks or normalisation settings.
+   */
+  restore(state: PPOState, wallSecondsSoFar = 0): void {
+    this.policy.setWeights(state.weights);
+    this.optimizer.setState(state.optimizer);
+    if (this.obsNormalizer) {
+      if (!state.normalization.observation) throw new Error("the checkpoint has no observation statistics but normalizeObservation is on");
+      this.obsNormalizer.rms.load(state.normalization.observation);
+    }
+    if (this.rewardScaler) {
+      if (!state.normalization.reward) throw new Error("the checkpoint has no reward statistics but normalizeReward is on");
+      this.rewardScaler.rms.load(state.normalization.reward);
+    }
+    this.rng.setState(state.rng);
+    this.totalTimesteps = state.totalTimesteps;
+    this.updates = state.updates;
+    this.startTime = this.now() - wallSecondsSoFar * 1000;
+    const raw = this.env.reset(this.config.seed + 1000 * (state.updates + 1));
+    this.obs = this.obsNormalizer ? this.obsNormalizer.normalize(raw, this.env.nEnvs, new Float32Array(raw.length)) : raw;
   }
 
   dispose(): void {
