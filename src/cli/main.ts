@@ -11,6 +11,8 @@ import type { DiagnosticFinding } from "../core/diagnostics/types";
 import { ConfigError, type PPOConfig } from "../core/ppo/config";
 import { EnvLoadError } from "../envs/loader";
 import { registerCheckCommand } from "./check-command";
+import { registerPolicyCommands } from "./policy-commands";
+import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
 import { BackendError } from "../trainer/backend";
 import { TrainingSession, ppoLabVersion } from "../trainer/session";
@@ -153,7 +155,7 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
 
 /** Prints an error the user can act on and returns the exit code. */
 export function reportError(e: unknown): number {
-  if (e instanceof EnvLoadError || e instanceof ConfigError || e instanceof BackendError) {
+  if (e instanceof EnvLoadError || e instanceof ConfigError || e instanceof BackendError || e instanceof CheckpointError || e instanceof RangeError) {
     process.stderr.write(`error: ${e.message}\n`);
     const hint = (e as EnvLoadError).hint;
     if (hint) process.stderr.write(`hint: ${hint}\n`);
@@ -188,6 +190,7 @@ export function makeProgram(): Command {
       process.exitCode = await train(env, flags);
     });
   registerCheckCommand(program);
+  registerPolicyCommands(program);
   return program;
 }
 
