@@ -20,6 +20,8 @@ export interface TrainRequest {
   settings?: Partial<PPOConfig>;
   /** Hyperparameters from flags/command arguments (highest priority). */
   overrides?: Partial<PPOConfig>;
+  /** Continue this run directory from its newest checkpoint (`env` may then be empty: the run's env file is used). */
+  resume?: string;
   /** The env checker already ran on this env (in this process); do not probe it again before training. */
   skipCheck?: boolean;
 }

@@ -49,9 +49,10 @@ interface TrainFlags {
   nEnvs?: number;
   quiet?: boolean;
   json?: boolean;
+  resume?: string;
 }
 
-async function train(env: string, flags: TrainFlags): Promise<number> {
+async function train(env: string | undefined, flags: TrainFlags): Promise<number> {
   const cwd = process.cwd();
   const overrides: Partial<PPOConfig> = {};
   if (flags.timesteps !== undefined) overrides.totalTimesteps = flags.timesteps;
@@ -65,7 +66,7 @@ async function train(env: string, flags: TrainFlags): Promise<number> {
   const findings: DiagnosticFinding[] = [];
   let diagnosticsFile: string | undefined;
   const session = new TrainingSession(
-    { env, cwd, runsRoot, configFile: flags.config, overrides },
+    { env: env ?? "", cwd, runsRoot, configFile: flags.config, overrides, resume: flags.resume },
     {
       emit(msg: FromTrainerMessage) {
         if (flags.json) {
@@ -177,7 +178,8 @@ export function makeProgram(): Command {
   program
     .command("train")
     .description("train PPO on an env file (.ts/.js) or a built-in id (CartPole-v1, Pendulum-v1)")
-    .argument("<env>", "env file path or built-in id")
+    .argument("[env]", "env file path or built-in id (optional with --resume)")
+    .option("-r, --resume <run-dir>", "continue a run directory from its newest checkpoint (same config; --timesteps raises the total)")
     .option("-c, --config <file>", "JSON file with hyperparameters (see README: configuration)")
     .option("-t, --timesteps <n>", "total environment steps", positiveInt("--timesteps"))
     .option("-s, --seed <n>", "random seed", nonNegativeInt("--seed"))
@@ -186,7 +188,9 @@ export function makeProgram(): Command {
     .option("-o, --out <dir>", "folder for run directories", ".ppo-lab/runs")
     .option("-q, --quiet", "print only the final line")
     .option("--json", "print one JSON message per line (machine-readable)")
-    .action(async (env: string, flags: TrainFlags) => {
+    .action(async (env: string | undefined, flags: TrainFlags) => {
+      if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
+      if (flags.resume && flags.config) throw new ConfigError("the command line", ["--config cannot be combined with --resume (a resumed run keeps its config; flags such as --timesteps may override it)"]);
       process.exitCode = await train(env, flags);
     });
   registerCheckCommand(program);

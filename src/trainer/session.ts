@@ -26,6 +26,7 @@ import { checkLoadedEnv } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
+import { CheckpointError, assertSameSpaces, ppoStateOf, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoints";
 
 declare const PPO_LAB_VERSION: string | undefined;
 
@@ -92,6 +93,21 @@ export function resolveRequestConfig(req: TrainRequest, loaded: LoadedEnvFile): 
   return { ...resolveConfig(layers), layers };
 }
 
+/**
+ * The config of a resumed run: the run's own resolved config (run.json), then flags (e.g. a larger --timesteps).
+ * @throws ConfigError when run.json's config or the flags are invalid.
+ */
+export function resolveResumeConfig(req: TrainRequest, resume: ResolvedCheckpoint): ResolvedConfig {
+  const layers: ConfigLayer[] = [
+    { kind: "file", label: path.join(resume.runDir, "run.json"), values: validatePartialConfig(resume.info.config, path.join(resume.runDir, "run.json")) },
+  ];
+  if (req.overrides) layers.push({ kind: "flag", label: "command-line flags", values: validatePartialConfig(req.overrides, "command-line flags") });
+  const resolved = resolveConfig(layers);
+  const saved = resume.info.configSources as ResolvedConfig["sources"] | undefined;
+  if (saved) for (const k of Object.keys(resolved.sources) as (keyof PPOConfig)[]) if (resolved.sources[k] !== "flag" && saved[k]) resolved.sources[k] = saved[k];
+  return resolved;
+}
+
 export interface SessionCallbacks {
   /** Every message a listener may want; the trainer process forwards them over IPC, the CLI prints them. */
   emit(msg: FromTrainerMessage): void;
@@ -118,6 +134,8 @@ export class TrainingSession {
   private checkpointRequested = false;
   private wake: (() => void) | undefined;
   writer: RunWriter | undefined;
+  /** wall_seconds of the last update, stored in checkpoints so a resumed run's clock continues. */
+  private lastWallSeconds = 0;
   ppo: PPO | undefined;
   /** Diagnostics of the current run (engine with its findings, NaN guard); set once the run directory exists. */
   monitor: DiagnosticsMonitor | undefined;
@@ -174,6 +192,7 @@ export class TrainingSession {
         observationSpace: this.ppo.env.observationSpace.spec,
         netArch: this.ppo.config.netArch,
         activation: this.ppo.config.activation,
+        wallSeconds: this.lastWallSeconds,
       },
     });
     this.writer.updateRunInfo({ lastCheckpointStep: state.totalTimesteps, totalTimesteps: state.totalTimesteps });
@@ -216,8 +235,12 @@ export class TrainingSession {
    */
   async run(): Promise<{ status: RunStatus; runDir: string; metrics: UpdateMetrics[] }> {
     const req = this.request;
-    const loaded = await loadEnv(req.env, { cwd: req.cwd });
-    const { config, sources } = resolveRequestConfig(req, loaded);
+    const resume = req.resume ? resolveCheckpoint(path.resolve(req.cwd, req.resume)) : undefined;
+    const loaded = await loadEnv(req.env || resume?.info.envFile || "", { cwd: req.cwd });
+    const { config, sources } = resume ? resolveResumeConfig(req, resume) : resolveRequestConfig(req, loaded);
+    if (resume && resume.info.envHash !== loaded.hash) {
+      this.emit({ type: "log", level: "warn", message: `${loaded.file} changed since the run started; resuming with the current code` });
+    }
     if (!req.skipCheck) this.checkEnv(loaded, config);
     const backend = await selectBackend(config.backend);
     for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
@@ -230,7 +253,25 @@ export class TrainingSession {
     }
     const envName = builtinIdOf(loaded.file) ?? path.basename(loaded.file).replace(/\.[^.]+$/, "");
     this.ppo = new PPO(vecEnv, config);
-    const writer = RunWriter.create(req.runsRoot, {
+    if (resume) {
+      try {
+        assertSameSpaces(resume.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
+        const meta = (resume.checkpoint.meta ?? {}) as { wallSeconds?: number };
+        this.ppo.restore(ppoStateOf(resume.checkpoint, resume.checkpointDir), meta.wallSeconds ?? 0);
+      } catch (e) {
+        vecEnv.close();
+        this.ppo.dispose();
+        throw e instanceof CheckpointError ? e : new CheckpointError(`cannot resume from ${resume.checkpointDir}: ${(e as Error).message}`);
+      }
+      if (this.ppo.done) {
+        vecEnv.close();
+        this.ppo.dispose();
+        throw new ConfigError(resume.runDir, [
+          `the run already reached totalTimesteps = ${config.totalTimesteps}; pass a larger --timesteps to train further`,
+        ]);
+      }
+    }
+    const writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
       envName,
       envFile: loaded.file,
       envHash: loaded.hash,
@@ -242,6 +283,17 @@ export class TrainingSession {
       totalTimesteps: 0,
       extra: backend.notes.length ? { backendNotes: backend.notes } : undefined,
     });
+    if (resume) {
+      writer.updateRunInfo({
+        status: "running",
+        endedAt: undefined,
+        error: undefined,
+        backend: backend.name,
+        config: config as unknown as Record<string, unknown>,
+        extra: { ...(writer.info.extra ?? {}), resumedFrom: [...((writer.info.extra?.resumedFrom as number[] | undefined) ?? []), resume.checkpoint.step] },
+      });
+      this.emit({ type: "log", level: "info", message: `resumed from the checkpoint at step ${resume.checkpoint.step}` });
+    }
     this.writer = writer;
     this.emit({
       type: "started",
@@ -291,6 +343,7 @@ export class TrainingSession {
           throw e;
         }
         metrics.push(row);
+        this.lastWallSeconds = row.wall_seconds;
         writer.appendMetrics(row as unknown as Record<string, number>);
         this.emit({ type: "metrics", row: toMessageRow(row) });
         const nanFinding = monitor.afterUpdate(row);
