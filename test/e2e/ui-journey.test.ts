@@ -51,7 +51,7 @@ test("UI journey: palette -> train cartpole.ts -> status bar steps/s -> stop -> 
         } catch {
           return undefined;
         }
-      });
+      }, session.signal);
       assert.equal(status, "stopped");
     },
     log,

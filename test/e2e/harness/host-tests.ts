@@ -33,7 +33,7 @@ export async function runHostTestsInCodeServer(session: Session, timeoutMs: numb
     for (const t of r?.tests.slice(reported) ?? []) log(`in host: ${t.status} ${t.name} (${t.durationMs} ms)`);
     reported = r?.tests.length ?? reported;
     return r?.done ? r : undefined;
-  });
+  }, session.signal);
 }
 
 /** One readable paragraph per failed test (or the runner's own error). */

@@ -67,10 +67,16 @@ export function assertToolsInstalled(): void {
   if (hints.length > 0) throw new Error(`e2e prerequisites missing (npm run test:e2e does all of this):\n  ${hints.join("\n  ")}`);
 }
 
-/** Polls `check` until it is truthy; throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
+/** Polls `check` until it is truthy; throws after `timeoutMs` naming `what`, or as soon as `signal` aborts. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  signal?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw new Error(`gave up waiting for ${what}: the session was torn down`);
     const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -102,6 +108,9 @@ export class Session {
   page: Page | undefined;
   private codeServer: ChildProcess | undefined;
   private readonly pgids: number[] = [];
+  private readonly abortController = new AbortController();
+  /** Aborted when the session is torn down (failure, deadline): pass it to waitFor() so no poll loop outlives it. */
+  readonly signal = this.abortController.signal;
 
   constructor(readonly name: string) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-e2e-"));
@@ -113,7 +122,9 @@ export class Session {
     this.chromiumProfile = path.join(this.root, "chromium-profile");
     this.hostTestsDir = path.join(this.root, "host-tests");
     this.logDir = path.join(this.root, "logs");
-    for (const d of [this.userDataDir, this.extensionsDir, this.chromiumProfile, this.logDir]) fs.mkdirSync(d, { recursive: true });
+    for (const d of [this.userDataDir, this.extensionsDir, this.chromiumProfile, this.logDir, path.join(this.root, "tmp")]) {
+      fs.mkdirSync(d, { recursive: true });
+    }
     fs.mkdirSync(path.join(this.userDataDir, "User"), { recursive: true });
     fs.writeFileSync(path.join(this.userDataDir, "User", "settings.json"), JSON.stringify(USER_SETTINGS, null, 2) + "\n");
     // Without --config, code-server writes ~/.config/code-server/config.yaml.
@@ -132,9 +143,11 @@ export class Session {
       ...process.env,
       // code-server's own e2e tests clear this so a code-server started from a VS Code terminal is not confused.
       VSCODE_IPC_HOOK_CLI: "",
-      // Keep code-server's other state (heartbeat file, ...) inside the session folder.
+      // Keep code-server's other state (heartbeat file, ...) and its temp files (vscode-ipc-*.sock,
+      // vscode-typescript*/) inside the session folder, which teardown deletes.
       XDG_DATA_HOME: path.join(this.root, "xdg-data"),
       XDG_CONFIG_HOME: path.join(this.root, "xdg-config"),
+      TMPDIR: path.join(this.root, "tmp"),
     };
     for (const k of Object.keys(env)) if (k.toLowerCase().startsWith("npm_")) delete env[k];
     return env;
@@ -278,6 +291,7 @@ export class Session {
    * sweep (empty when the normal teardown was enough).
    */
   async dispose(): Promise<string> {
+    this.abortController.abort();
     if (this.context) await Promise.race([this.context.close().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
     for (const pgid of this.pgids) await killGroup(pgid);
     const leftovers = await sweep(this.root);
