@@ -112,6 +112,21 @@ export const DEFAULT_CONFIG: PPOConfig = {
  *   schedules.
  * - Pendulum-v1: the zoo's settings (n_envs 4, n_steps 1024, gamma 0.9, gae_lambda 0.95, 10 epochs, lr 1e-3) without
  *   gSDE; see the learning test for the return this reaches.
+ * - Acrobot-v1, MountainCar-v0: the zoo's settings (ppo-anchors §2.5; batch_size, learning_rate, clip_range, vf_coef
+ *   and max_grad_norm are SB3's defaults), `normalize: true` as normalizeObservation + normalizeReward (VecNormalize
+ *   with the preset's gamma). totalTimesteps is the learning target's budget (Acrobot ep_rew_mean >= -100 within
+ *   300k, MountainCar >= -110 within 1M; `npm run bench -- --learning`), not the zoo's 1e6 for Acrobot.
+ * - MountainCarContinuous-v0: the zoo's preset needs gSDE (use_sde, sde_sample_freq 4, log_std_init -3.29, one env
+ *   x 8 steps), which we do not have. Without it, a Gaussian policy's per-step noise must find the flag by chance:
+ *   with std 1 (logStdInit 0) about 1% of random episodes reach it, with std 1.65 (logStdInit 0.5) about 8%, and once
+ *   the policy stops exploring before the first success it settles at "do nothing" (return 0). So: logStdInit 0.5,
+ *   the zoo's gamma 0.9999 (the +100 at the flag must reach states hundreds of steps earlier), max_grad_norm 5 and
+ *   vf_coef 0.19, normalisation, and small frequent updates (4 envs x 128 steps, minibatch 128, 10 epochs, lr 1e-3,
+ *   gae_lambda 0.9, clip 0.2, no entropy bonus) so that the first successes are learned from within a few thousand
+ *   steps. Seed 1 reaches ep_rew_mean >= 90 (Gymnasium's threshold) after about 20k of its 100k steps.
+ * - GridWorld-v0 (examples/grid-world.ts, our masked four-room maze; no zoo entry): 8 envs x 64 steps, minibatch
+ *   128, 4 epochs, lr 1e-3, entCoef 0.01. Solved (ep_rew_mean >= -9.5, one step above the optimum -8.36) after
+ *   about 9k of its 30k steps with seed 1.
  */
 export const PRESETS: Record<string, Partial<PPOConfig>> = {
   "CartPole-v1": {
@@ -164,6 +179,34 @@ export const PRESETS: Record<string, Partial<PPOConfig>> = {
     entCoef: 0.0,
     normalizeObservation: true,
     normalizeReward: true,
+  },
+  "MountainCarContinuous-v0": {
+    totalTimesteps: 100_000,
+    nEnvs: 4,
+    nSteps: 128,
+    batchSize: 128,
+    nEpochs: 10,
+    learningRate: 1e-3,
+    gamma: 0.9999,
+    gaeLambda: 0.9,
+    clipRange: 0.2,
+    entCoef: 0.0,
+    vfCoef: 0.19,
+    maxGradNorm: 5,
+    logStdInit: 0.5,
+    normalizeObservation: true,
+    normalizeReward: true,
+  },
+  "GridWorld-v0": {
+    totalTimesteps: 30_000,
+    nEnvs: 8,
+    nSteps: 64,
+    batchSize: 128,
+    nEpochs: 4,
+    learningRate: 1e-3,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    entCoef: 0.01,
   },
 };
 
@@ -332,6 +375,13 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
   const batch = config.nEnvs * config.nSteps;
   if (config.nMinibatches !== null && config.nMinibatches > batch) {
     issues.push(`nMinibatches (${config.nMinibatches}) is larger than the batch nEnvs * nSteps = ${batch}`);
+  }
+  if (config.nMinibatches === null && sources.batchSize !== "default" && sources.batchSize !== "preset" && config.batchSize > batch) {
+    // A minibatch the user chose that is larger than the rollout is a mistake (SB3 only warns and trains on a smaller
+    // minibatch); a default or preset minibatch size is clamped to the rollout instead (see minibatchSize).
+    issues.push(
+      `batchSize (${config.batchSize}, from the ${sources.batchSize}) is larger than the rollout nEnvs * nSteps = ${config.nEnvs} * ${config.nSteps} = ${batch}; lower batchSize or raise nSteps / nEnvs`,
+    );
   }
   if (config.logStdRange[0] >= config.logStdRange[1]) issues.push(`logStdRange must be [min, max] with min < max`);
   if (issues.length) throw new ConfigError(layers.map((l) => l.label).join(" + ") || "defaults", issues);

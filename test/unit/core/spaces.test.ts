@@ -228,7 +228,7 @@ describe("makeSpace", () => {
   test("rejects non-objects and unknown types, naming what was checked", () => {
     assert.throws(() => makeSpace(null, "observationSpace"), /observationSpace must be an object/);
     assert.throws(() => makeSpace(3, "actionSpace"), /actionSpace must be an object/);
-    assert.throws(() => makeSpace({ type: "MultiBinary", n: 3 }, "actionSpace"), /actionSpace has unknown type "MultiBinary".*"Discrete", "Box"/);
+    assert.throws(() => makeSpace({ type: "Graph", n: 3 }, "actionSpace"), /actionSpace has unknown type "Graph".*"Discrete", "Box", "MultiDiscrete", "MultiBinary", "Dict", "Tuple"/);
     assert.throws(() => makeSpace({ n: 3 }), /unknown type undefined/);
   });
 

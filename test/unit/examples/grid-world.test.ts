@@ -237,6 +237,24 @@ test("custom layouts: validated with clear errors; the observation space follows
   assert.throws(() => new GridWorld({ layout: ["#G"] }), /no floor cell/);
 });
 
+test("actionMask: false leaves the mask out of every info; the dynamics are the same", () => {
+  const masked = new GridWorld();
+  const plain = new GridWorld({ actionMask: false });
+  const r0 = plain.reset({ seed: 5 });
+  assert.deepEqual(r0.info, {});
+  assert.equal(masked.reset({ seed: 5 }).observation, r0.observation);
+  for (const a of actionSequence(100, 2)) {
+    const p = plain.step(a);
+    const m = masked.step(a);
+    assert.deepEqual(p.info, {});
+    assert.deepEqual([p.observation, p.reward, p.terminated], [m.observation, m.reward, m.terminated]);
+    if (p.terminated) {
+      plain.reset();
+      masked.reset();
+    }
+  }
+});
+
 test("step rejects invalid actions with a clear error and accepts a one-element array", () => {
   const env = new GridWorld();
   env.reset({ seed: 0 });

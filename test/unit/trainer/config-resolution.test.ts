@@ -334,3 +334,21 @@ describe("readConfigFile", () => {
     assert.equal(e.issues.length, 2);
   });
 });
+
+test("a batchSize the user chose larger than the rollout is an error naming both; default and preset sizes are clamped", () => {
+  assert.throws(
+    () => resolveConfig([{ kind: "flag", label: "flags", values: { nEnvs: 2, nSteps: 16, batchSize: 64 } }]),
+    (e: Error) => e instanceof ConfigError && /batchSize \(64, from the flag\) is larger than the rollout nEnvs \* nSteps = 2 \* 16 = 32/.test(e.message),
+  );
+  const ok = resolveConfig([{ kind: "flag", label: "flags", values: { nEnvs: 1, nSteps: 16 } }]);
+  assert.equal(minibatchSize(ok.config), 16);
+  const both = (() => {
+    try {
+      resolveConfig([{ kind: "file", label: "c.json", values: { nEnvs: 1, nSteps: 8, batchSize: 64, nMinibatches: 16 } }]);
+      return "";
+    } catch (e) {
+      return (e as Error).message;
+    }
+  })();
+  assert.match(both, /nMinibatches \(16\) is larger than the batch/);
+});
