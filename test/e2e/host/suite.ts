@@ -4,6 +4,7 @@
  * being a temporary copy of examples/.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -119,6 +120,49 @@ export const tests: HostTest[] = [
         // Never leave a trainer running behind a failed assertion.
         if (!stopped) await vscode.commands.executeCommand("ppoLab.stop");
       }
+    },
+  },
+  {
+    name: "a broken env file puts an error in the Problems panel and leaves no trainer running",
+    timeoutMs: 120_000,
+    fn: async () => {
+      await activatedExtension();
+      const ws = workspaceRoot();
+      const file = path.join(ws, "broken-reward.ts");
+      fs.writeFileSync(
+        file,
+        [
+          "export default class BrokenReward {",
+          '  observationSpace = { type: "Box" as const, low: [-1], high: [1], shape: [1] };',
+          '  actionSpace = { type: "Discrete" as const, n: 2 };',
+          "  reset() {",
+          "    return { observation: [0] };",
+          "  }",
+          "  step(_action: number) {",
+          '    return { observation: [0], reward: "one" as unknown as number, terminated: false, truncated: false };',
+          "  }",
+          "}",
+          "",
+        ].join("\n"),
+      );
+      const uri = vscode.Uri.file(file);
+      const runsRoot = path.join(ws, ".ppo-lab", "runs");
+      const before = new Set(listRunDirs(runsRoot));
+      await vscode.commands.executeCommand("ppoLab.train", uri);
+      const diags = await waitFor(`a PPO Lab diagnostic on ${file}`, 90_000, () => {
+        const d = vscode.languages.getDiagnostics(uri).filter((x) => x.source === "PPO Lab" && x.severity === vscode.DiagnosticSeverity.Error);
+        return d.length > 0 ? d : undefined;
+      });
+      assert.match(diags[0].message, /reward/i, diags[0].message);
+      const trainers = (): string[] => {
+        try {
+          return execFileSync("pgrep", ["-f", "dist/trainer.js"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+        } catch {
+          return []; // pgrep exits 1 when nothing matches
+        }
+      };
+      await waitFor("no trainer process left", 30_000, () => (trainers().length === 0 ? true : undefined));
+      assert.deepEqual(listRunDirs(runsRoot).filter((d) => !before.has(d)), [], "no run directory for a broken env");
     },
   },
 ];
