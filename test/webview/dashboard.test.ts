@@ -203,6 +203,17 @@ describe("dashboard webview", { skip }, () => {
         .map(([, v]) => v);
       for (const l of lines) assert.ok(palette.includes(l.color), `${l.color} is a theme chart colour`);
 
+      // The tooltip lists every run at the x nearest the cursor, the run nearest in y first.
+      const box = (await p.page.locator('.card[data-card="ep_rew_mean"] canvas').boundingBox())!;
+      await p.hover(box.x + box.width * 0.6, box.y + box.height * 0.1);
+      const tip = (await p.describe("ep_rew_mean"))!.tooltip;
+      assert.deepEqual(tip, ["run-a", "run-b"], "both runs, the higher one (nearer the cursor at the top) first");
+      await p.hover(box.x + box.width * 0.6, box.y + box.height * 0.8);
+      assert.deepEqual((await p.describe("ep_rew_mean"))!.tooltip, ["run-b", "run-a"]);
+      await p.hover(0, 0);
+
+      await p.screenshot("dashboard-compare-dark.png");
+
       // The legend hides a run everywhere, and the choice is saved.
       await p.page.click('.legend vscode-checkbox[data-run="run-b"]');
       card = (await p.describe("ep_rew_mean"))!;
@@ -213,7 +224,6 @@ describe("dashboard webview", { skip }, () => {
       assert.deepEqual(diffKeys, ["learningRate", "nEnvs"]);
       const headerCount = await p.page.$$eval(".run-header", (els) => els.length);
       assert.equal(headerCount, 2);
-      await p.screenshot("dashboard-compare-dark.png");
 
       // The same run keeps its colour in another panel, alone or in another order.
       const alone = await harness.open();
@@ -388,7 +398,7 @@ describe("dashboard webview", { skip }, () => {
         async (p) => {
           const rows = makeRows({ n: 400, stepsPerUpdate: 1500 });
           await p.send({ type: "snapshot", runs: [makeRun("run-1", rows, {}, makeEpisodes(200, 3, 600_000))] });
-          await p.page.mouse.move(200, 400);
+          await p.hover(200, 400);
           const file = await p.screenshot(`dashboard-${theme}.png`);
           assert.ok(file.endsWith(".png"));
         },

@@ -179,6 +179,7 @@ export interface CardView {
   yType: string;
   yMin?: number;
   yMax?: number;
+  tooltip: string[];
 }
 
 export class DashboardPage {
@@ -230,6 +231,17 @@ export class DashboardPage {
     );
     // The dashboard re-reads the theme on the next animation frame.
     await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+
+  /** Waits two animation frames (Chart.js handles pointer events in the next frame). */
+  async frames(): Promise<void> {
+    await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
+
+  /** Moves the mouse and lets the page react. */
+  async hover(x: number, y: number): Promise<void> {
+    await this.page.mouse.move(x, y);
+    await this.frames();
   }
 
   async screenshot(name: string): Promise<string> {

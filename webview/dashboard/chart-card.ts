@@ -7,6 +7,7 @@
 import type { DashboardExportFormat } from "../../src/protocol";
 import { el, toolbarButton, type VscodeToolbarButton } from "../ui/elements";
 import type { CardSpec } from "./catalog";
+import type { ChartOptions } from "chart.js";
 import { Chart, type Pt, type TaggedDataset } from "./chart-setup";
 import { fmtClock, fmtDuration, fmtSteps, fmtValue } from "./format";
 import { runLabel, type RunStore, type XAxisKind } from "./run-store";
@@ -232,13 +233,21 @@ export class ChartCard {
     }
     const range = view.ignoreOutliers ? percentileRange(rangeValues) : undefined;
     const t1 = performance.now();
-    if (!this.chart) this.chart = this.create(theme);
-    const chart = this.chart;
-    const opts = chart.options;
     // Datasets are replaced, never mutated in place: band pairs must stay adjacent for `fill: "-1"`.
-    chart.data.datasets = [...lines, ...raws, ...bands];
+    const datasets = [...lines, ...raws, ...bands];
+    // The first redraw builds the chart with its data and options (one layout and draw instead of two).
+    const opts = this.chart ? this.chart.options : ChartCard.baseOptions();
     const xScale = opts.scales!.x!;
     const yScale = opts.scales!.y!;
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    for (const d of lines) {
+      if (d.data.length === 0) continue;
+      xMin = Math.min(xMin, d.data[0].x);
+      xMax = Math.max(xMax, d.data[d.data.length - 1].x);
+    }
+    xScale.min = xMin < xMax ? xMin : undefined;
+    xScale.max = xMin < xMax ? xMax : undefined;
     xScale.ticks!.callback = (v) => xTick(view.xAxis, Number(v));
     xScale.ticks!.color = theme.muted;
     xScale.grid!.color = theme.grid;
@@ -264,39 +273,40 @@ export class ChartCard {
     };
     (opts.plugins as Record<string, unknown>).ppoBackground = { color: theme.background };
     opts.font = { family: theme.fontFamily, size: theme.fontSize };
-    chart.update("none");
+    opts.color = theme.foreground;
+    if (!this.chart) {
+      this.chart = new Chart<"line", Pt[]>(this.canvas, { type: "line", data: { datasets }, options: opts });
+    } else {
+      this.chart.data.datasets = datasets;
+      this.chart.update("none");
+    }
     const t2 = performance.now();
     this.dirty = false;
     return { card: this.id, prepMs: t1 - t0, updateMs: t2 - t1, points };
   }
 
-  private create(theme: Theme): Chart<"line", Pt[]> {
-    return new Chart<"line", Pt[]>(this.canvas, {
-      type: "line",
-      data: { datasets: [] },
-      options: {
-        animation: false,
-        parsing: false,
-        normalized: true,
-        responsive: true,
-        maintainAspectRatio: false,
-        spanGaps: true,
-        color: theme.foreground,
-        font: { family: theme.fontFamily, size: theme.fontSize },
-        elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 4 }, line: { tension: 0, borderJoinStyle: "round" } },
-        interaction: { mode: "ppoNearest", intersect: false },
-        layout: { padding: { top: 4, right: 8 } },
-        scales: {
-          // The x axis ends where the data ends, with round ticks inside (not at the data's first and last x).
-          x: { type: "linear", bounds: "data", ticks: { includeBounds: false, minRotation: 0, maxRotation: 0, maxTicksLimit: 6, autoSkipPadding: 12 }, grid: {}, border: {} },
-          y: { type: "linear", ticks: { maxTicksLimit: 5 }, grid: {}, border: {} },
-        },
-        plugins: {
-          legend: { display: false },
-          tooltip: { mode: "ppoNearest", intersect: false, borderWidth: 1, displayColors: true, callbacks: {} },
-        },
+  /** Options that do not change between redraws; redraw() fills in axes, colours and callbacks. */
+  private static baseOptions(): ChartOptions<"line"> {
+    return {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      spanGaps: true,
+      elements: { point: { radius: 0, hoverRadius: 3, hitRadius: 4 }, line: { tension: 0 } },
+      interaction: { mode: "ppoNearest", intersect: false },
+      layout: { padding: { top: 4, right: 8 } },
+      scales: {
+        // min/max are set to the data's x range (redraw), with round ticks inside it, not at its ends.
+        x: { type: "linear", ticks: { includeBounds: false, minRotation: 0, maxRotation: 0, maxTicksLimit: 6, autoSkipPadding: 12 }, grid: {}, border: {} },
+        y: { type: "linear", ticks: { maxTicksLimit: 5 }, grid: {}, border: {} },
       },
-    });
+      plugins: {
+        legend: { display: false },
+        tooltip: { mode: "ppoNearest", intersect: false, borderWidth: 1, displayColors: true, callbacks: {} },
+      },
+    };
   }
 
   /** The chart as a PNG data URL (undefined while it has never been drawn or is collapsed). */
@@ -306,11 +316,23 @@ export class ChartCard {
   }
 
   /** What is drawn, for tests and the benchmark. */
-  describe(): { id: string; datasets: { label: string; role: string; run: string; metric: string; color: string; points: number; data: Pt[] }[]; yType: string; yMin?: number; yMax?: number } | undefined {
+  describe():
+    | {
+        id: string;
+        datasets: { label: string; role: string; run: string; metric: string; color: string; points: number; data: Pt[] }[];
+        yType: string;
+        yMin?: number;
+        yMax?: number;
+        /** The runs the tooltip lists now, in its order. */
+        tooltip: string[];
+      }
+    | undefined {
     if (!this.chart) return undefined;
-    const y = this.chart.options.scales?.y as { type?: string; min?: number; max?: number } | undefined;
+    const chart = this.chart;
+    const y = chart.options.scales?.y as { type?: string; min?: number; max?: number } | undefined;
     return {
       id: this.id,
+      tooltip: (chart.tooltip?.getActiveElements() ?? []).map((e) => (chart.data.datasets[e.datasetIndex] as TaggedDataset).ppo.runKey),
       datasets: (this.chart.data.datasets as TaggedDataset[]).map((d) => ({
         label: d.label ?? "",
         role: d.ppo.role,

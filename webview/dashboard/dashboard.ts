@@ -219,7 +219,8 @@ export class Dashboard {
       const els = byGroup.get(g.id) ?? [];
       s.grid.replaceChildren(...els);
       s.box.hidden = !els.some((e) => !e.hidden);
-      s.box.description = `${els.filter((e) => !e.hidden).length} charts`;
+      const shown = els.filter((e) => !e.hidden).length;
+      s.box.description = `${shown} chart${shown === 1 ? "" : "s"}`;
     }
     const pinned = this.sections.get("pinned")!;
     const pins = this.view.pinned.map((id) => this.cards.get(id)).filter((c): c is ChartCard => c !== undefined);

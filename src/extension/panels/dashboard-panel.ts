@@ -199,6 +199,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Asks where to save a chart's data or image (default: the run directory) and writes it. */
   private async onExport(m: Extract<FromDashboardMessage, { type: "export" }>): Promise<void> {
+    if (!Object.hasOwn(EXPORT_FILTERS, m.format) || typeof m.data !== "string" || typeof m.fileName !== "string") return;
     const fileName = path.basename(m.fileName).replace(/[^\w.-]+/g, "_") || `chart.${m.format}`;
     const run = m.key ? (this.liveRun(m.key) ?? this.manager.find(m.key)) : undefined;
     const dir = run?.runDir ?? (m.key && fs.existsSync(m.key) ? m.key : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
