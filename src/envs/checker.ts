@@ -448,7 +448,7 @@ export function blankCommentsAndStrings(src: string): string {
  * file of the env file's directory tree (not node_modules), so a throw inside a helper module points at the helper.
  * The loader enables source maps, so the frames point into the user's .ts source.
  */
-function stackLocation(err: unknown, file: string): Location | undefined {
+export function stackLocation(err: unknown, file: string): Location | undefined {
   return stackFrames(err, file)[0];
 }
 

@@ -22,7 +22,7 @@ import { DiagnosticsMonitor } from "../core/diagnostics/monitor";
 import { PPO, type PPOState, type UpdateMetrics } from "../core/ppo/ppo";
 import { RunWriter } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
-import { checkLoadedEnv } from "../envs/checker";
+import { checkLoadedEnv, stackLocation } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
@@ -252,7 +252,20 @@ export class TrainingSession {
       throw new EnvLoadError(`${loaded.file}: ${(e as Error).message}`, { file: loaded.file, cause: e });
     }
     const envName = builtinIdOf(loaded.file) ?? path.basename(loaded.file).replace(/\.[^.]+$/, "");
-    this.ppo = new PPO(vecEnv, config);
+    try {
+      this.ppo = new PPO(vecEnv, config);
+    } catch (e) {
+      vecEnv.close();
+      const loc = stackLocation(e, loaded.file);
+      throw new EnvLoadError(`${loc ? `${loc.file}:${loc.line}:${loc.column}: ` : `${loaded.file}: `}${(e as Error).message}`, {
+        file: loc?.file ?? loaded.file,
+        line: loc?.line,
+        column: loc?.column,
+        envFile: loaded.file,
+        cause: e,
+        hint: `"ppo-lab check ${loaded.file}" lists every problem the env checker finds`,
+      });
+    }
     if (resume) {
       try {
         assertSameSpaces(resume.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
@@ -364,12 +377,25 @@ export class TrainingSession {
     } catch (e) {
       status = "failed";
       const err = e as Error;
+      // Where in the env file (or a module it imports) the error came from, when the stack says so.
+      const loc = stackLocation(e, loaded.file);
+      const where = loc ? `${loc.file}:${loc.line}:${loc.column}: ` : "";
+      // Keep the last good state: the failing update never reached the weights (an env error happens in the rollout;
+      // a non-finite update is caught by the monitor before it is kept).
+      const good = this.monitor?.lastGood;
+      if (good && good.updates > 0 && writer.info.lastCheckpointStep !== good.totalTimesteps) {
+        try {
+          this.saveCheckpoint(good);
+        } catch {
+          // the disk may be full; the run directory stays readable up to the last complete write
+        }
+      }
       try {
-        writer.updateRunInfo({ status, error: { message: err.message, stack: err.stack }, endedAt: new Date().toISOString() });
+        writer.updateRunInfo({ status, error: { message: `${where}${err.message}`, stack: err.stack }, endedAt: new Date().toISOString() });
       } catch {
         // the disk may be full; the error below still reaches the user
       }
-      this.emit({ type: "error", message: `${envName}: ${err.message}`, file: loaded.file });
+      this.emit({ type: "error", message: `${where}${envName}: ${err.message}`, file: loc?.file ?? loaded.file, line: loc?.line, column: loc?.column });
     } finally {
       vecEnv.close();
       writer.close();
