@@ -36,7 +36,7 @@ const nodeCommon = {
   format: "cjs",
   target: "node20",
   // esbuild ships a native binary and is used at run time to load env files; tfjs-node is optional and native.
-  external: ["vscode", "esbuild", "@tensorflow/tfjs-node"],
+  external: ["vscode", "esbuild", "esbuild-wasm", "@tensorflow/tfjs-node"],
 };
 
 const webviewEntries = existsSync(join(root, "webview"))

@@ -41,6 +41,12 @@ export interface LoadedEnvFile {
   maxEpisodeSteps?: number;
   /** Which export the env came from: always "default" for now. */
   exportName: string;
+  /**
+   * Problems that do not stop loading, one sentence each naming the file (e.g. an export spelled like
+   * `maxEpisodeSteps` or `config` that is therefore ignored); absent when there are none. The trainer logs them as
+   * warnings.
+   */
+  warnings?: string[];
 }
 
 /** Options of {@link loadEnvFile} and {@link loadEnv}. */
@@ -218,8 +224,36 @@ interface EsbuildMessage {
   notes?: { text: string }[];
 }
 
+type Esbuild = typeof import("esbuild");
+
+let bundler: Esbuild | undefined;
+
+/**
+ * The esbuild API: the native package when its platform binary is installed (fast), else `esbuild-wasm` (the same
+ * API compiled to WebAssembly, so the VSIX works on every platform). `PPO_LAB_ESBUILD=wasm` forces the WebAssembly
+ * build (used by tests).
+ */
+export function loadBundler(): Esbuild {
+  if (bundler) return bundler;
+  const forceWasm = process.env.PPO_LAB_ESBUILD === "wasm";
+  if (!forceWasm) {
+    try {
+      const native = require("esbuild") as Esbuild;
+      native.transformSync(""); // throws when the platform binary is missing
+      bundler = native;
+      return native;
+    } catch {
+      // fall back to WebAssembly
+    }
+  }
+  // A variable keeps our own bundler from inlining the package (it loads its .wasm file next to itself).
+  const wasmId = "esbuild-wasm";
+  bundler = require(wasmId) as Esbuild;
+  return bundler;
+}
+
 async function bundle(file: string, publicModule: string | undefined): Promise<string> {
-  const esbuild = await import("esbuild");
+  const esbuild = loadBundler();
   const dir = dirname(file);
   try {
     const result = await esbuild.build({
@@ -348,9 +382,47 @@ function userFrame(err: Error, file: string): { file: string; line: number; colu
 
 function describe(v: unknown): string {
   if (v === null) return "null";
+  if (v === undefined) return "undefined";
   if (Array.isArray(v)) return "an array";
   if (typeof v === "object") return "an object";
-  return `${typeof v === "undefined" ? "undefined" : `a ${typeof v}`} (${String(v)})`;
+  return `a ${typeof v} (${typeof v === "string" ? JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v) : String(v)})`;
+}
+
+/** Names of the optional exports PPO Lab reads besides the default export. */
+const KNOWN_EXPORTS = ["maxEpisodeSteps", "config"] as const;
+
+/** Levenshtein distance of `a` and `b`, or a value > `max` as soon as it must exceed `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    if (Math.min(...cur) > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Warnings for exports within edit distance 2 (ignoring case) of `maxEpisodeSteps` / `config` but not spelled so, and
+ * so ignored; only for values of the kind meant (a number or string, a plain object), so that e.g. a helper function
+ * `confirm` is not reported.
+ */
+function misspelledExportWarnings(file: string, named: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(named)) {
+    if (name === "default" || name === "__esModule" || (KNOWN_EXPORTS as readonly string[]).includes(name)) continue;
+    const v = named[name];
+    const target = KNOWN_EXPORTS.find(
+      (k) =>
+        (k === "config" ? isPlainObject(v) : typeof v === "number" || typeof v === "string") &&
+        editDistance(name.toLowerCase(), k.toLowerCase(), 2) <= 2,
+    );
+    if (target === undefined) continue;
+    warnings.push(`${file}: the export "${name}" is ignored; did you mean "${target}"?`);
+  }
+  return warnings;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -422,6 +494,8 @@ function inspectExports(file: string, hash: string, exportsValue: unknown): Load
     }
     loaded.config = v;
   }
+  const warnings = misspelledExportWarnings(file, named);
+  if (warnings.length > 0) loaded.warnings = warnings;
   return loaded;
 }
 
