@@ -36,6 +36,24 @@ test("UI journey: palette -> train cartpole.ts -> status bar steps/s -> stop -> 
       const running = await waitForStatusBarText(page, /steps\/s|\bsteps\b.*\d\/s/, 180_000);
       phase(`status bar while training: "${running}"`);
 
+      // The dashboard opened beside the editor; its ep_rew_mean card shows a value that changes as updates arrive.
+      const seen = new Set<string>();
+      await waitFor("the dashboard's ep_rew_mean card to show 3 different values", 150_000, async () => {
+        for (const frame of page.frames()) {
+          try {
+            // A string expression: page code must not depend on helpers the TypeScript loader injects.
+            const text = (await frame.evaluate(
+              `document.querySelector('.card[data-metric="ep_rew_mean"] [data-role="last-value"]')?.textContent ?? null`,
+            )) as string | null;
+            if (text && /\d/.test(text)) seen.add(text.trim());
+          } catch {
+            // frames come and go while the workbench lays out
+          }
+        }
+        return seen.size >= 3 ? true : undefined;
+      }, session.signal);
+      phase(`dashboard ep_rew_mean values: ${[...seen].join(", ")}`);
+
       await runCommand(page, "PPO Lab: Stop Run");
       const stopped = await waitForStatusBarText(page, /\bstopped\b/i, 90_000);
       phase(`status bar after stop: "${stopped}"`);
