@@ -15,6 +15,7 @@ import { registerPolicyCommands } from "./policy-commands";
 import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
 import { BackendError } from "../trainer/backend";
+import { RunDirError } from "../core/run/fs-util";
 import { TrainingSession, ppoLabVersion } from "../trainer/session";
 
 function positiveInt(name: string) {
@@ -49,8 +50,11 @@ interface TrainFlags {
   nEnvs?: number;
   quiet?: boolean;
   json?: boolean;
+  verbose?: boolean;
   resume?: string;
 }
+
+const BAR_FORMAT = "  [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted}";
 
 async function train(env: string | undefined, flags: TrainFlags): Promise<number> {
   const cwd = process.cwd();
@@ -61,73 +65,124 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
   if (flags.nEnvs !== undefined) overrides.nEnvs = flags.nEnvs;
   const runsRoot = path.resolve(cwd, flags.out ?? path.join(".ppo-lab", "runs"));
   const interactive = process.stderr.isTTY && !flags.quiet && !flags.json;
+  // The progress bar is drawn on stderr and only updated (so its ETA works). While it shows, lines go through
+  // multibar.log(), which prints them above the bar; stdout lines do so only when stdout is a terminal too (else they
+  // go to the redirected stdout as usual and cannot disturb the bar).
+  let multibar: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
-  let total = 0;
+  const printOut = (text: string): void => {
+    if (multibar && process.stdout.isTTY) {
+      multibar.log(text + "\n");
+      multibar.update(); // print now: the bar's own redraw timer waits for the next update to finish
+    } else process.stdout.write(text + "\n");
+  };
+  const printErr = (text: string): void => {
+    if (multibar) {
+      multibar.log(text + "\n");
+      multibar.update();
+    } else process.stderr.write(text + "\n");
+  };
+  /** Removes the bar, leaving its last state on screen (and restoring the cursor); idempotent. */
+  const stopBar = (): void => {
+    const m = multibar;
+    if (!m) return;
+    multibar = undefined;
+    bar = undefined;
+    m.update(); // flush lines still in the log buffer (stop() drops them)
+    m.stop();
+  };
+  let started = false;
+  let lastEpRewMean: number | null | undefined;
   const findings: DiagnosticFinding[] = [];
   let diagnosticsFile: string | undefined;
   const session = new TrainingSession(
     { env: env ?? "", cwd, runsRoot, configFile: flags.config, overrides, resume: flags.resume },
     {
       emit(msg: FromTrainerMessage) {
+        if (msg.type === "started") started = true;
         if (flags.json) {
           if (msg.type !== "episode") process.stdout.write(JSON.stringify(msg) + "\n");
           return;
         }
         switch (msg.type) {
-          case "started":
-            total = msg.config.totalTimesteps;
+          case "started": {
+            const { nEnvs, nSteps, totalTimesteps } = msg.config;
             diagnosticsFile = path.join(msg.runDir, "diagnostics.jsonl");
-            process.stdout.write(
+            // PPO collects whole rollouts of nEnvs x nSteps steps: the run ends at the first multiple >= totalTimesteps.
+            const planned = Math.ceil(totalTimesteps / (nEnvs * nSteps)) * nEnvs * nSteps;
+            const startStep = session.ppo?.totalTimesteps ?? 0; // > 0 when resuming
+            if (flags.quiet) break;
+            printOut(
               `PPO Lab ${ppoLabVersion()}: training ${msg.envName} (${msg.envFile})\n` +
-                `  run directory: ${msg.runDir}\n  backend: ${msg.backend}, seed ${msg.config.seed}, ` +
-                `${msg.config.nEnvs} envs x ${msg.config.nSteps} steps, ${total} timesteps\n`,
+                `  run directory: ${msg.runDir}${startStep > 0 ? ` (resuming at step ${startStep})` : ""}\n` +
+                `  backend: ${msg.backend}, seed ${msg.config.seed}, ${nEnvs} envs x ${nSteps} steps, ${totalTimesteps} timesteps`,
             );
+            if (planned !== totalTimesteps) {
+              printOut(`  note: training ${planned} steps: totalTimesteps is rounded up to whole rollouts of nEnvs x nSteps = ${nEnvs} x ${nSteps}`);
+            }
             if (interactive) {
-              bar = new cliProgress.SingleBar(
-                { format: "  [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted}", hideCursor: true },
+              multibar = new cliProgress.MultiBar(
+                {
+                  // "ETA -" until the first update has given a rate.
+                  format: (options, params, payload) =>
+                    cliProgress.Format.Formatter(
+                      { ...options, format: params.value > startStep ? BAR_FORMAT : BAR_FORMAT.replace("{eta_formatted}", "-") },
+                      params,
+                      payload,
+                    ),
+                  hideCursor: true,
+                  // keep the terminal's line wrapping on: the progress lines above the bar are often wider than it
+                  linewrap: true,
+                  // redraw even when the bar's text is unchanged: a line printed above it overwrites its row
+                  forceRedraw: true,
+                  gracefulExit: false,
+                },
                 cliProgress.Presets.shades_classic,
               );
-              bar.start(total, 0, { sps: "-" });
+              bar = multibar.create(planned, startStep, { sps: "-" });
+              multibar.update(); // draw it now, not after the first update (which blocks its timer)
             }
             break;
+          }
           case "metrics": {
             const r = msg.row;
+            lastEpRewMean = r.ep_rew_mean;
+            if (flags.quiet) break;
             const line =
               `update ${r.update} | steps ${r.total_timesteps} | ${fmt(r.steps_per_second, 0)} steps/s | ` +
               `ep_rew_mean ${fmt(r.ep_rew_mean, 1)} | ep_len_mean ${fmt(r.ep_len_mean, 1)} | approx_kl ${fmt(r.approx_kl, 4)} | ` +
               `clip_fraction ${fmt(r.clip_fraction)} | entropy ${fmt(r.entropy)} | value_loss ${fmt(r.value_loss)} | ` +
               `explained_variance ${fmt(r.explained_variance)}` +
               (r.std !== undefined && r.std !== null ? ` | std ${fmt(r.std)}` : "");
-            if (bar) {
-              bar.stop();
-              process.stdout.write(line + "\n");
-              bar.start(total, Math.min(total, r.total_timesteps ?? 0), { sps: fmt(r.steps_per_second, 0) });
-            } else if (!flags.quiet) process.stdout.write(line + "\n");
+            bar?.update(r.total_timesteps ?? 0, { sps: fmt(r.steps_per_second, 0) });
+            printOut(line);
             break;
           }
           case "diagnostic":
             // Printed as it fires: "warning [kl.exploding] approx_kl 0.12 > 0.05 over updates 4-9: ..." + top suggestion.
             findings.push(msg.finding);
-            if (flags.quiet) break;
-            bar?.stop();
-            process.stdout.write(formatFinding(msg.finding) + "\n");
-            if (bar) bar.start(total, Math.min(total, msg.finding.totalTimesteps), { sps: "-" });
+            if (!flags.quiet) printOut(formatFinding(msg.finding));
             break;
           case "log":
-            if (!flags.quiet) process.stderr.write(`  ${msg.level}: ${msg.message}\n`);
+            // info (e.g. which backend loaded) only with --verbose; warnings too unless --quiet; errors always.
+            if (msg.level === "info" && !flags.verbose) break;
+            if (flags.quiet && msg.level !== "error") break;
+            printErr(`  ${msg.level}: ${msg.message}`);
             break;
           case "checkpoint":
-            if (!flags.quiet) process.stdout.write(`  checkpoint at step ${msg.step}: ${msg.path}\n`);
+            if (!flags.quiet) printOut(`  checkpoint at step ${msg.step}: ${msg.path}`);
             break;
           case "error":
-            bar?.stop();
+            stopBar();
             process.stderr.write(`error: ${msg.message}\n`);
             break;
-          case "finished":
-            bar?.stop();
+          case "finished": {
+            stopBar();
             if (!flags.quiet) process.stdout.write(formatSummary(findings, findings.length ? diagnosticsFile : undefined) + "\n");
-            process.stdout.write(`run ${msg.status} after ${msg.totalTimesteps} steps: ${msg.runDir}\n`);
+            const rew = typeof lastEpRewMean === "number" && Number.isFinite(lastEpRewMean) ? ` (ep_rew_mean ${fmt(lastEpRewMean, 1)})` : "";
+            process.stdout.write(`run ${msg.status} after ${msg.totalTimesteps} steps${rew}: ${msg.runDir}\n`);
             break;
+          }
           default:
             break;
         }
@@ -138,28 +193,75 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
   const onSigint = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write("\nstopping after the current update (Ctrl-C again to quit at once)...\n");
+      if (multibar) printErr("stopping after the current update (Ctrl-C again to quit at once)...");
+      else process.stderr.write("\nstopping after the current update (Ctrl-C again to quit at once)...\n");
       session.stop();
-    } else {
-      process.exit(130);
+      return;
     }
+    stopBar();
+    process.stderr.write("quitting at once: no final checkpoint (the run directory keeps the updates logged so far)\n");
+    try {
+      session.writer?.updateRunInfo({
+        status: "stopped",
+        endedAt: new Date().toISOString(),
+        error: { message: "interrupted (second Ctrl-C) before the final checkpoint" },
+      });
+    } catch {
+      // the writer may be closed or the disk full: exit anyway
+    }
+    process.exit(130);
   };
+  const onSigterm = (): void => session.stop();
   process.on("SIGINT", onSigint);
-  process.on("SIGTERM", () => session.stop());
+  process.on("SIGTERM", onSigterm);
   try {
     const result = await session.run();
     return result.status === "failed" ? 1 : result.status === "stopped" ? 130 : 0;
+  } catch (e) {
+    // Before the run directory exists nothing was trained: main() reports it (exit 2 for the user's errors).
+    if (!started) throw e;
+    stopBar();
+    reportError(e, { json: flags.json });
+    return 1;
   } finally {
+    stopBar();
     process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
   }
 }
 
-/** Prints an error the user can act on and returns the exit code. */
-export function reportError(e: unknown): number {
-  if (e instanceof EnvLoadError || e instanceof ConfigError || e instanceof BackendError || e instanceof CheckpointError || e instanceof RangeError) {
-    process.stderr.write(`error: ${e.message}\n`);
-    const hint = (e as EnvLoadError).hint;
-    if (hint) process.stderr.write(`hint: ${hint}\n`);
+/** The fields of an error the user can act on (the `--json` error line), or undefined for an unexpected error. */
+function userErrorInfo(e: unknown): { message: string; file?: string; line?: number; column?: number; hint?: string } | undefined {
+  if (e instanceof EnvLoadError) return { message: e.message, file: e.file, line: e.line, column: e.column, hint: e.hint };
+  if (e instanceof ConfigError) {
+    // "not valid JSON at <file>:<line>:<column>: ..." (readConfigFile)
+    const at = /not valid JSON at (.+):(\d+):(\d+):/.exec(e.message);
+    if (at) return { message: e.message, file: at[1], line: Number(at[2]), column: Number(at[3]) };
+    return { message: e.message, file: path.isAbsolute(e.source) ? e.source : undefined };
+  }
+  if (e instanceof RunDirError) {
+    // mkdir on an existing file (e.g. `-o notes.txt`) fails with EEXIST, which RunDirError does not explain
+    const hint = e.code === "EEXIST" ? `${e.path} is a file; --out (-o) takes a folder for run directories (created if missing).` : undefined;
+    return { message: e.message, file: e.path, hint };
+  }
+  if (e instanceof BackendError || e instanceof CheckpointError || e instanceof RangeError) return { message: e.message };
+  return undefined;
+}
+
+/**
+ * Prints an error the user can act on (message and hint, no stack) and returns the exit code: 2 for the user's
+ * errors (env file, config, options, run folder), 1 for unexpected ones (with the stack). With `json`, also one line
+ * `{"type":"error","message",...}` on stdout.
+ */
+export function reportError(e: unknown, opts: { json?: boolean } = {}): number {
+  const info = userErrorInfo(e);
+  if (opts.json) {
+    const message = info?.message ?? (e instanceof Error ? e.message : String(e));
+    process.stdout.write(JSON.stringify({ type: "error", ...(info ?? {}), message }) + "\n");
+  }
+  if (info) {
+    process.stderr.write(`error: ${info.message}\n`);
+    if (info.hint) process.stderr.write(`hint: ${info.hint}\n`);
     return 2;
   }
   process.stderr.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
@@ -173,7 +275,8 @@ export function makeProgram(): Command {
     .name("ppo-lab")
     .description("Train and debug PPO agents on environment files (TensorFlow.js).")
     .version(ppoLabVersion())
-    .showHelpAfterError()
+    // One line after an option error instead of the whole help (set per command below).
+    .showHelpAfterError('(run "ppo-lab --help" for the commands)')
     .exitOverride();
   program
     .command("train")
@@ -188,6 +291,7 @@ export function makeProgram(): Command {
     .option("-o, --out <dir>", "folder for run directories", ".ppo-lab/runs")
     .option("-q, --quiet", "print only the final line")
     .option("--json", "print one JSON message per line (machine-readable)")
+    .option("--verbose", "also print info messages (e.g. which TensorFlow.js backend loaded)")
     .action(async (env: string | undefined, flags: TrainFlags) => {
       if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
       if (flags.resume && flags.config) throw new ConfigError("the command line", ["--config cannot be combined with --resume (a resumed run keeps its config; flags such as --timesteps may override it)"]);
@@ -195,21 +299,31 @@ export function makeProgram(): Command {
     });
   registerCheckCommand(program);
   registerPolicyCommands(program);
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run "ppo-lab ${cmd.name()} --help" for the options)`);
   return program;
 }
 
 /** CLI entry. */
 export async function main(argv: string[]): Promise<number> {
   const program = makeProgram();
+  // `train --json`: errors that end the command before training also print a JSON line (option errors included).
+  const args = argv.slice(2);
+  const json = args[0] === "train" && args.includes("--json");
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
-    const ce = e as { code?: string; exitCode?: number };
+    const ce = e as { code?: string; exitCode?: number; message?: string };
     if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {
-      return ce.code === "commander.helpDisplayed" || ce.code === "commander.version" ? 0 : 2;
+      if (ce.code === "commander.helpDisplayed" || ce.code === "commander.version") return 0;
+      // commander has printed the message and the help hint on stderr
+      if (json) {
+        const message = String(ce.message ?? ce.code).replace(/^error: /, "");
+        process.stdout.write(JSON.stringify({ type: "error", message, hint: 'run "ppo-lab train --help" for the options' }) + "\n");
+      }
+      return 2;
     }
-    return reportError(e);
+    return reportError(e, { json });
   }
 }
 
@@ -219,7 +333,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.exitCode = reportError(e);
+      process.exitCode = reportError(e, { json: process.argv[2] === "train" && process.argv.includes("--json") });
     },
   );
 }

@@ -64,7 +64,7 @@ export class ObservationEncoder {
 
 function oneHot(v: unknown, n: number, start: number, out: Float32Array, offset: number, where: string, path: string): void {
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    throw new EnvContractError(`${where} returned ${path} = ${JSON.stringify(v)}; a discrete observation needs an integer`);
+    throw new EnvContractError(`${where} returned ${path} = ${describe(v)}; a discrete observation needs an integer`);
   }
   if (v < start || v >= start + n) {
     throw new EnvContractError(`${where} returned ${path} = ${v}; the discrete observation space holds ${start} .. ${start + n - 1}`);
@@ -100,7 +100,7 @@ function encodeInto(space: Space, obs: unknown, out: Float32Array, offset: numbe
   }
   const arr = toNumberArray(obs);
   if (arr === undefined) {
-    throw new EnvContractError(`${where} returned an ${path} that is not a number array: ${String(obs).slice(0, 80)}`);
+    throw new EnvContractError(`${where} returned an ${path} that is not a number array: ${describe(obs)}`);
   }
   if (arr.length !== space.flatDim) {
     throw new EnvContractError(`${where} returned an ${path} of length ${arr.length}; its space has ${space.flatDim} elements`);
@@ -270,11 +270,11 @@ export class SyncVectorEnv {
         throw new EnvContractError(`${where} must return { observation, reward, terminated, truncated, info? }, got ${describe(r)}`);
       }
       if (typeof r.reward !== "number" || !Number.isFinite(r.reward)) {
-        throw new EnvContractError(`${where} returned reward ${String(r.reward)}; rewards must be finite numbers`);
+        throw new EnvContractError(`${where} returned reward ${describe(r.reward)}; rewards must be finite numbers`);
       }
       if (typeof r.terminated !== "boolean" || typeof r.truncated !== "boolean") {
         throw new EnvContractError(
-          `${where} returned terminated = ${String(r.terminated)}, truncated = ${String(r.truncated)}; both must be booleans`,
+          `${where} returned terminated = ${describe(r.terminated)}, truncated = ${describe(r.truncated)}; both must be booleans`,
         );
       }
       this.encoder.encode(r.observation, next, i * this.obsDim, where);
@@ -310,8 +310,13 @@ export class SyncVectorEnv {
   }
 }
 
+/**
+ * A value as it appears in a message: numbers as JavaScript prints them (NaN, Infinity; diagnostics/nonfinite.ts
+ * parses those), everything else JSON-quoted (`"1"`, `{"x":1}`), `undefined` spelled out; at most 80 characters.
+ */
 function describe(v: unknown): string {
   if (v === undefined) return "undefined";
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
   try {
     return JSON.stringify(v)?.slice(0, 80) ?? String(v);
   } catch {

@@ -130,6 +130,12 @@ describe("ppo-lab train: a tiny successful run on CartPole-v1", () => {
     }
     assert.ok(result.stdout.includes(runDir), "stdout names the run directory");
     assert.match(result.stdout, /finished after 512 steps/);
+    // the final line carries the last ep_rew_mean
+    assert.ok(result.stdout.endsWith(`\n`), result.stdout);
+    assert.match(result.stdout.trimEnd().split("\n").pop()!, /^run finished after 512 steps \(ep_rew_mean \d+\.\d\): /);
+    // 512 is a whole number of 2 x 64 rollouts: no rounding note; info messages only with --verbose
+    assert.doesNotMatch(result.stdout, /rounded up/);
+    assert.doesNotMatch(result.stderr, /info:/, describeResult(result));
   });
 
   test("run.json: finished, backend recorded, resolved config with sources", () => {
@@ -252,6 +258,54 @@ describe("ppo-lab train: inputs that cannot start a run", { concurrency: 2 }, ()
     const r = await runCli(["train", "CartPole-v1", "--learning-rat", "0.1", "--out", out]);
     assert.notEqual(r.code, 0, describeResult(r));
     assert.match(r.stderr, /unknown option '--learning-rat'/);
+    // a one-line hint instead of the whole help
+    assert.ok(r.stderr.includes('(run "ppo-lab train --help" for the options)'), describeResult(r));
+    assert.doesNotMatch(r.stderr, /Usage:|Options:/);
+    noRunDir(out);
+  });
+
+  test("--out naming an existing file exits 2 with the message and a hint, no stack", async () => {
+    const file = path.join(tmpRoot, "not-a-folder.txt");
+    fs.writeFileSync(file, "notes\n");
+    const r = await runCli(["train", "CartPole-v1", "--config", TINY_CONFIG, "-o", file]);
+    assert.equal(r.code, 2, describeResult(r));
+    assert.ok(r.stderr.includes(file), describeResult(r));
+    assert.match(r.stderr, /^hint: .*--out/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+    assert.equal(fs.readFileSync(file, "utf8"), "notes\n");
+  });
+
+  test("--json: an error before training also prints one JSON error line on stdout", async () => {
+    const lastJson = (r: CliResult): Record<string, unknown> => {
+      const lines = r.stdout.trimEnd().split("\n");
+      for (const l of lines) JSON.parse(l); // every stdout line is JSON
+      return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+    };
+    const out = outDir();
+    const missing = path.join(REPO, "test", "fixtures", "cli", "does-not-exist.ts");
+    const r1 = await runCli(["train", missing, "--json", "--out", out]);
+    assert.equal(r1.code, 2, describeResult(r1));
+    const e1 = lastJson(r1);
+    assert.equal(e1.type, "error");
+    assert.equal(e1.file, missing);
+    assert.match(e1.message as string, /not found/);
+    assert.equal(typeof e1.hint, "string");
+    assert.match(r1.stderr, /^error: /m, "the text stays on stderr");
+
+    const cfg = path.join(FIX, "bad-json.json");
+    const r2 = await runCli(["train", "CartPole-v1", "--config", cfg, "--json", "--out", out]);
+    assert.equal(r2.code, 2, describeResult(r2));
+    const e2 = lastJson(r2);
+    assert.equal(e2.type, "error");
+    assert.equal(e2.file, cfg);
+    assert.equal(e2.line, 3);
+    assert.equal(typeof e2.column, "number");
+
+    const r3 = await runCli(["train", "CartPole-v1", "--timesteps", "lots", "--json", "--out", out]);
+    assert.equal(r3.code, 2, describeResult(r3));
+    const e3 = lastJson(r3);
+    assert.equal(e3.type, "error");
+    assert.match(e3.message as string, /--timesteps/);
     noRunDir(out);
   });
 
@@ -318,6 +372,62 @@ describe("ppo-lab train: inputs that cannot start a run", { concurrency: 2 }, ()
     const t = await runCli(["train", "--help"]);
     assert.equal(t.code, 0, describeResult(t));
     for (const opt of ["--config", "--timesteps", "--seed", "--out", "--backend"]) assert.ok(t.stdout.includes(opt), `train --help lacks ${opt}`);
+  });
+});
+
+describe("ppo-lab train: what is printed", { concurrency: 2 }, () => {
+  test("--quiet prints only the final line, with the last ep_rew_mean", async () => {
+    const out = outDir();
+    const r = await runCli(["train", "CartPole-v1", "--timesteps", "200", "--config", TINY_CONFIG, "--out", out, "-q"]);
+    assert.equal(r.code, 0, describeResult(r));
+    const runDir = onlyRunDir(out);
+    // 200 steps are rounded up to 2 rollouts of 2 x 64; no note in quiet mode
+    assert.equal(r.stdout, `${r.stdout.split("\n")[0]}\n`, `one line expected\n${describeResult(r)}`);
+    assert.match(r.stdout, /^run finished after 256 steps \(ep_rew_mean \d+\.\d\): /);
+    assert.ok(r.stdout.trimEnd().endsWith(runDir), r.stdout);
+    assert.doesNotMatch(r.stderr, /info:|warn:/, describeResult(r));
+  });
+
+  test("a note when totalTimesteps is rounded up to whole rollouts; info messages with --verbose", async () => {
+    const out = outDir();
+    const r = await runCli(["train", "CartPole-v1", "--timesteps", "200", "--config", TINY_CONFIG, "--out", out, "--verbose"]);
+    assert.equal(r.code, 0, describeResult(r));
+    const notes = r.stdout.split("\n").filter((l) => l.includes("rounded up"));
+    assert.equal(notes.length, 1, r.stdout);
+    assert.match(notes[0], /training 256 steps: totalTimesteps is rounded up to whole rollouts of nEnvs x nSteps = 2 x 64$/);
+    assert.match(r.stdout, /finished after 256 steps/);
+    let hasTfjsNode = true;
+    try {
+      require.resolve("@tensorflow/tfjs-node");
+    } catch {
+      hasTfjsNode = false;
+    }
+    if (!hasTfjsNode) assert.match(r.stderr, /info: @tensorflow\/tfjs-node is not available/, describeResult(r));
+  });
+
+  test("an export spelled like maxEpisodeSteps is reported as a warning, not silently ignored", async () => {
+    const out = outDir();
+    const file = path.join(tmpRoot, "misspelled-export.ts");
+    fs.writeFileSync(
+      file,
+      [
+        "export default class Misspelled {",
+        '  observationSpace = { type: "Box" as const, low: [0], high: [100] };',
+        '  actionSpace = { type: "Discrete" as const, n: 2 };',
+        "  private t = 0;",
+        "  reset() { this.t = 0; return { observation: [0] }; }",
+        "  step(_a: number) { this.t += 1; return { observation: [this.t], reward: 1, terminated: this.t >= 10, truncated: false }; }",
+        "}",
+        "export const maxEpisodeStep = 50;",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli(["train", file, "--timesteps", "128", "--config", TINY_CONFIG, "--out", out]);
+    assert.equal(r.code, 0, describeResult(r));
+    assert.ok(
+      r.stderr.includes(`warn: ${file}: the export "maxEpisodeStep" is ignored; did you mean "maxEpisodeSteps"?`),
+      describeResult(r),
+    );
   });
 });
 
@@ -398,5 +508,53 @@ describe("ppo-lab train: Ctrl-C", () => {
     assert.deepEqual(ckpts, [String(finalStep)]);
     for (const f of ["model.json", "weights.bin"]) assert.ok(fs.existsSync(path.join(runDir, "checkpoints", String(finalStep), f)), f);
     readJsonlStrict(path.join(runDir, "episodes.jsonl"));
+  });
+
+  test("a second Ctrl-C quits at once and leaves run.json 'stopped', not 'running'", async () => {
+    const out = outDir();
+    // An env whose step() takes 8 ms: an update (2 x 64 steps) lasts about a second, so both signals, sent shortly
+    // after the first progress line, arrive during the second update, as when a user presses Ctrl-C twice during a
+    // long update; they are handled, in order, right after it.
+    const file = path.join(tmpRoot, "slow-step.ts");
+    fs.writeFileSync(
+      file,
+      [
+        "export default class SlowStep {",
+        '  observationSpace = { type: "Box" as const, low: [0], high: [100] };',
+        '  actionSpace = { type: "Discrete" as const, n: 2 };',
+        "  private t = 0;",
+        "  reset() { this.t = 0; return { observation: [0] }; }",
+        "  step(_a: number) {",
+        "    const end = Date.now() + 8;",
+        "    while (Date.now() < end) { /* a slow simulator */ }",
+        "    this.t += 1;",
+        "    return { observation: [this.t], reward: 1, terminated: this.t >= 20, truncated: false };",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    let sent = false;
+    const { done } = start(["train", file, "--timesteps", "200000", "--config", TINY_CONFIG, "--out", out], (stdout, child) => {
+      if (!sent && /^update \d+/m.test(stdout)) {
+        sent = true;
+        setTimeout(() => child.kill("SIGINT"), 150);
+        setTimeout(() => child.kill("SIGINT"), 200);
+      }
+    });
+    const r = await done;
+    assert.ok(sent, `no progress line appeared\n${describeResult(r)}`);
+    assert.equal(r.signal, null, describeResult(r));
+    assert.equal(r.code, 130, describeResult(r));
+    assert.match(r.stderr, /stopping/);
+    assert.match(r.stderr, /quitting at once/);
+    const runDir = onlyRunDir(out);
+    const info = readJson(path.join(runDir, "run.json"));
+    assert.equal(info.status, "stopped");
+    assert.equal(typeof info.endedAt, "string");
+    assert.match((info.error as { message: string }).message, /second Ctrl-C/);
+    // no final checkpoint (checkpointEvery 0: none at all); the logs are readable
+    assert.ok(!fs.existsSync(path.join(runDir, "checkpoints")) || fs.readdirSync(path.join(runDir, "checkpoints")).length === 0);
+    assert.ok(readJsonlStrict(path.join(runDir, "metrics.jsonl")).length >= 1);
   });
 });
