@@ -114,6 +114,8 @@ export interface DashboardRunData {
   info: DashboardRunInfo;
   rows: MetricsMessageRow[];
   episodes: DashboardEpisode[];
+  /** The diagnostics findings of the run so far, oldest first (live: the trainer's messages; past: diagnostics.jsonl). */
+  findings?: DiagnosticFinding[];
 }
 
 /** What a file export carries: CSV or JSON text, or a PNG as a `data:image/png;base64,...` URL. */
@@ -125,11 +127,17 @@ export type ToDashboardMessage =
   | { type: "snapshot"; runs: DashboardRunData[] }
   /** Live rows and episodes since the previous update, batched over all runs (at most ~10 per second). */
   | { type: "update"; runs: { key: string; rows: MetricsMessageRow[]; episodes: DashboardEpisode[] }[] }
-  | { type: "runInfo"; info: DashboardRunInfo };
+  | { type: "runInfo"; info: DashboardRunInfo }
+  /** Findings that fired since the last message for this run (appended; sent after the rows they are about). */
+  | { type: "findings"; key: string; findings: DiagnosticFinding[] };
 
 /** Dashboard webview -> extension host. */
 export type FromDashboardMessage =
   | { type: "ready" }
   | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir"; key: string }
   /** Save a chart's data or image: the host asks where (save dialog) and writes the file. */
-  | { type: "export"; format: DashboardExportFormat; fileName: string; data: string; key?: string };
+  | { type: "export"; format: DashboardExportFormat; fileName: string; data: string; key?: string }
+  /** Copy a finding's suggestion to the clipboard: `text` is what is copied (the config change), `suggestion` the full text. */
+  | { type: "copySuggestion"; key: string; findingId: string; suggestion: string; text: string }
+  /** Open the run's env file at a finding's location, or at its top when the finding has none. */
+  | { type: "openConfig"; key: string; findingId: string; location?: { file: string; line: number; column: number } };

@@ -12,6 +12,7 @@ import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
+import { RunFindings } from "./run-findings";
 import { RunManager, type LiveRun } from "./run-manager";
 import { RunsTreeProvider, type RunNode } from "./runs-tree";
 import { maxConcurrentRuns, runsRoot, settingsConfig } from "./settings";
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
     tree,
     treeView,
     new RunStatusBar(runs),
+    new RunFindings(runs),
     vscode.languages.registerCodeLensProvider(
       [{ language: "typescript" }, { language: "javascript" }].map((s) => ({ ...s, scheme: "file" })),
       new EnvCodeLensProvider(runs),

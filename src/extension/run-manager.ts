@@ -3,6 +3,7 @@
  * authoritative in-memory history each panel replays from. Free of the `vscode` module (unit-tested with a fake
  * trainer); the extension wires it to the UI.
  */
+import type { DiagnosticFinding } from "../core/diagnostics/types";
 import type { ConfigSourceKind, PPOConfig } from "../core/ppo/config";
 import { RunWriter } from "../core/run/run-dir";
 import type { EnvCheckReport, FromTrainerMessage, MetricsMessageRow, ToTrainerMessage, TrainRequest } from "../protocol";
@@ -58,6 +59,8 @@ export class LiveRun {
   /** The most recent episodes (bounded). */
   readonly episodes: EpisodeEntry[] = [];
   checkReport: EnvCheckReport | undefined;
+  /** The diagnostics findings the trainer reported, oldest first. */
+  readonly findings: DiagnosticFinding[] = [];
   /** Why the run failed, for the UI. */
   error: string | undefined;
   lastCheckpointStep: number | undefined;
@@ -221,6 +224,9 @@ export class RunManager {
         break;
       case "checkpoint":
         run.lastCheckpointStep = msg.step;
+        break;
+      case "diagnostic":
+        run.findings.push(msg.finding);
         break;
       case "error":
         run.error = msg.message;

@@ -8,7 +8,7 @@ import type { DashboardExportFormat } from "../../src/protocol";
 import { el, toolbarButton, type VscodeToolbarButton } from "../ui/elements";
 import type { CardSpec } from "./catalog";
 import type { ChartOptions } from "chart.js";
-import { Chart, type Pt, type TaggedDataset } from "./chart-setup";
+import { Chart, getMarkers, setMarkers, type ChartMarker, type Pt, type TaggedDataset } from "./chart-setup";
 import { fmtClock, fmtDuration, fmtSteps, fmtValue } from "./format";
 import { runLabel, type RunStore, type XAxisKind } from "./run-store";
 import { classicSmoothing, lttbIndices, percentileRange } from "./series";
@@ -274,6 +274,7 @@ export class ChartCard {
     (opts.plugins as Record<string, unknown>).ppoBackground = { color: theme.background };
     opts.font = { family: theme.fontFamily, size: theme.fontSize };
     opts.color = theme.foreground;
+    setMarkers(this.canvas, this.markers(ctx));
     if (!this.chart) {
       this.chart = new Chart<"line", Pt[]>(this.canvas, { type: "line", data: { datasets }, options: opts });
     } else {
@@ -283,6 +284,24 @@ export class ChartCard {
     const t2 = performance.now();
     this.dirty = false;
     return { card: this.id, prepMs: t1 - t0, updateMs: t2 - t1, points };
+  }
+
+  /**
+   * A marker per diagnostics finding of the shown runs, at the update it fired after: solid where the finding is about
+   * one of this card's metrics, dashed elsewhere.
+   */
+  private markers(ctx: CardContext): ChartMarker[] {
+    const out: ChartMarker[] = [];
+    const own = new Set([...this.spec.lines, ...(this.spec.band ?? [])]);
+    for (const run of ctx.runs) {
+      for (const f of run.findings) {
+        const x = run.xAtUpdate(ctx.view.xAxis, f.update, f.totalTimesteps);
+        if (x === undefined) continue;
+        out.push({ x, color: ctx.theme.severity[f.severity] ?? ctx.theme.severity.info, strong: own.has(f.evidence.metric), id: f.id, severity: f.severity });
+      }
+    }
+    // Strong markers last, so they are drawn on top.
+    return out.sort((a, b) => Number(a.strong) - Number(b.strong));
   }
 
   /** Options that do not change between redraws; redraw() fills in axes, colours and callbacks. */
@@ -325,6 +344,8 @@ export class ChartCard {
         yMax?: number;
         /** The runs the tooltip lists now, in its order. */
         tooltip: string[];
+        /** The diagnostics markers drawn, with their pixel x in the plot area. */
+        markers: (ChartMarker & { px: number; inArea: boolean })[];
       }
     | undefined {
     if (!this.chart) return undefined;
@@ -345,6 +366,10 @@ export class ChartCard {
       yType: y?.type ?? "linear",
       yMin: y?.min,
       yMax: y?.max,
+      markers: getMarkers(this.canvas).map((m) => {
+        const px = chart.scales.x.getPixelForValue(m.x);
+        return { ...m, px, inArea: px >= chart.chartArea.left - 1 && px <= chart.chartArea.right + 1 };
+      }),
     };
   }
 

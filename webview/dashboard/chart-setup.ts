@@ -1,6 +1,7 @@
 /**
  * Chart.js for the dashboard: registers only the parts used (tree-shaken by esbuild), the "nearest run" tooltip
- * mode, and a plugin that paints the theme background (so an exported PNG is not transparent).
+ * mode, a plugin that paints the theme background (so an exported PNG is not transparent) and one that draws
+ * vertical markers (diagnostics findings) at given x values.
  */
 import {
   BarController,
@@ -32,7 +33,7 @@ export interface Pt {
 
 /** What a dataset draws, for the tooltip, tests and the benchmark. */
 export interface DatasetTag {
-  role: "line" | "raw" | "band-low" | "band-high";
+  role: "line" | "raw" | "band-low" | "band-high" | "evidence" | "threshold";
   runKey: string;
   runLabel: string;
   metric: string;
@@ -83,11 +84,68 @@ const backgroundPlugin: Plugin = {
   },
 };
 
+/** A vertical line across the plot area at `x` (a diagnostics finding on a chart card). */
+export interface ChartMarker {
+  x: number;
+  color: string;
+  /** Drawn solid (the finding is about this chart's metric), else dashed and fainter. */
+  strong: boolean;
+  /** The finding's id, for tests. */
+  id: string;
+  severity: string;
+}
+
+/** Markers by canvas (set before the chart exists, so its first draw has them). */
+const chartMarkers = new WeakMap<HTMLCanvasElement, ChartMarker[]>();
+
+/** Sets the markers the chart on `canvas` draws (on its next update). */
+export function setMarkers(canvas: HTMLCanvasElement, markers: ChartMarker[]): void {
+  if (markers.length === 0) chartMarkers.delete(canvas);
+  else chartMarkers.set(canvas, markers);
+}
+
+export function getMarkers(canvas: HTMLCanvasElement): ChartMarker[] {
+  return chartMarkers.get(canvas) ?? [];
+}
+
+/** Draws the markers set with setMarkers over the datasets: a line from top to bottom and a small flag on top. */
+const markersPlugin: Plugin = {
+  id: "ppoMarkers",
+  afterDatasetsDraw(chart) {
+    const markers = chartMarkers.get(chart.canvas);
+    const x = chart.scales.x;
+    if (!markers || markers.length === 0 || !x) return;
+    const { ctx, chartArea: area } = chart;
+    ctx.save();
+    for (const m of markers) {
+      const px = Math.round(x.getPixelForValue(m.x)) + 0.5;
+      if (!Number.isFinite(px) || px < area.left - 1 || px > area.right + 1) continue;
+      ctx.globalAlpha = m.strong ? 0.95 : 0.6;
+      ctx.strokeStyle = m.color;
+      ctx.fillStyle = m.color;
+      ctx.lineWidth = m.strong ? 1.5 : 1;
+      ctx.setLineDash(m.strong ? [] : [3, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, area.top);
+      ctx.lineTo(px, area.bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.moveTo(px - 4, area.top);
+      ctx.lineTo(px + 4, area.top);
+      ctx.lineTo(px, area.top + 5);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
+  },
+};
+
 let registered = false;
 
 export function registerChartParts(): void {
   if (registered) return;
   registered = true;
-  Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, BarController, BarElement, Filler, Tooltip, backgroundPlugin);
+  Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, BarController, BarElement, Filler, Tooltip, backgroundPlugin, markersPlugin);
   Interaction.modes.ppoNearest = ppoNearest;
 }

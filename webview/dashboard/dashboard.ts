@@ -10,6 +10,7 @@ import { AXIS_COLUMNS, CARDS, CATALOGUED, GROUPS, otherCard, type GroupId } from
 import { ChartCard, type CardContext, type RedrawTiming } from "./chart-card";
 import { registerChartParts } from "./chart-setup";
 import { configTable, diffTable } from "./config-view";
+import { DiagnosticsView } from "./diagnostics-view";
 import { EpisodesView } from "./episodes-view";
 import { exportFileName, exportTable, toCsv, toJson } from "./export";
 import { Legend, RunHeader } from "./header";
@@ -38,6 +39,7 @@ export class Dashboard {
   private readonly legend = new Legend((key, shown) => this.setView({ hiddenRuns: toggleIn(this.view.hiddenRuns, key, !shown) }));
   private readonly notice = el("p", { class: "muted notice", "data-role": "notice" }, "Loading run...");
   private readonly episodes = new EpisodesView();
+  private readonly diagnostics: DiagnosticsView;
   private readonly episodesSection: VscodeCollapsible;
   private readonly diffSection: VscodeCollapsible;
   private readonly configSection: VscodeCollapsible;
@@ -63,6 +65,23 @@ export class Dashboard {
       xAxis: (x) => this.setView({ xAxis: x }),
       ignoreOutliers: (on) => this.setView({ ignoreOutliers: on }),
     });
+    this.diagnostics = new DiagnosticsView(
+      {
+        copy: (run, f, suggestion, text) => this.api.postMessage({ type: "copySuggestion", key: run.info.key, findingId: f.id, suggestion, text }),
+        openConfig: (run, f) =>
+          this.api.postMessage({
+            type: "openConfig",
+            key: run.info.key,
+            findingId: f.id,
+            location: f.location ? { file: f.location.file, line: f.location.line, column: f.location.column } : undefined,
+          }),
+        toggleOpen: (open) => {
+          this.view.openGroups.diagnostics = open;
+          this.saveState();
+        },
+      },
+      this.view.openGroups.diagnostics ?? true,
+    );
     const pinned = this.section("pinned", "Pinned", true);
     pinned.box.hidden = true;
     const groups = GROUPS.map((g) => this.section(g.id, g.title, this.view.openGroups[g.id] ?? g.open).box);
@@ -75,7 +94,7 @@ export class Dashboard {
     this.diffSection.hidden = true;
     this.configSection = collapsible("Hyperparameters", this.view.openGroups.config ?? false, { "data-section": "config" });
     this.trackOpen(this.configSection, "config");
-    root.replaceChildren(toolbar, this.headerBox, this.legend.el, this.notice, pinned.box, ...groups, this.episodesSection, this.diffSection, this.configSection);
+    root.replaceChildren(toolbar, this.headerBox, this.legend.el, this.diagnostics.el, this.notice, pinned.box, ...groups, this.episodesSection, this.diffSection, this.configSection);
   }
 
   private section(id: GroupId | "pinned", title: string, open: boolean): Section {
@@ -106,6 +125,7 @@ export class Dashboard {
           const store = new RunStore(r.info);
           store.append(r.rows);
           store.addEpisodes(r.episodes);
+          store.addFindings(r.findings ?? []);
           this.runs.set(r.info.key, store);
         }
         this.runsChanged();
@@ -126,6 +146,14 @@ export class Dashboard {
         }
         if (newMetric) this.ensureCards();
         this.dataChanged(episodes);
+        break;
+      }
+      case "findings": {
+        const store = this.runs.get(msg.key);
+        if (!store || store.addFindings(msg.findings) === 0) return;
+        this.renderDiagnostics();
+        // Every chart card marks the updates where findings fired.
+        for (const card of this.cards.values()) this.invalidate(card);
         break;
       }
       case "runInfo": {
@@ -156,7 +184,13 @@ export class Dashboard {
     }
     this.ensureCards();
     this.renderConfig();
+    this.renderDiagnostics();
     this.dataChanged(true);
+  }
+
+  private renderDiagnostics(): void {
+    const all = [...this.runs.values()];
+    this.diagnostics.update(all, all.length > 1 ? this.colors : undefined, this.theme);
   }
 
   /** New rows or episodes: headers, last values, and a redraw of every chart (visible ones now, others when shown). */
@@ -336,6 +370,8 @@ export class Dashboard {
       view: () => ({ ...this.view }),
       theme: () => ({ ...this.theme }),
       colors: () => Object.fromEntries(this.colors),
+      /** The diagnostics cards' evidence charts, in their order on the page. */
+      findings: () => this.diagnostics.describe(),
     };
   }
 }

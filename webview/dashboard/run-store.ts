@@ -3,6 +3,7 @@
  * null or no value) and the latest episodes. Filled from the host's snapshot and live updates; bounded like the
  * host's MetricsHistory (past `capacity` rows the older half is thinned), so a very long live run keeps a fixed cost.
  */
+import type { DiagnosticFinding } from "../../src/core/diagnostics/types";
 import type { DashboardEpisode, DashboardRunInfo, MetricsMessageRow } from "../../src/protocol";
 
 export type XAxisKind = "step" | "update" | "wall" | "relative";
@@ -14,6 +15,8 @@ export class RunStore {
   private readonly columns = new Map<string, number[]>();
   private rows = 0;
   episodes: DashboardEpisode[] = [];
+  /** Diagnostics findings, in the order they fired. */
+  findings: DiagnosticFinding[] = [];
   /** Bumped on every change of data (charts compare it to skip work). */
   version = 0;
 
@@ -91,6 +94,49 @@ export class RunStore {
     this.episodes = this.episodes.concat(episodes);
     if (this.episodes.length > EPISODE_CAPACITY) this.episodes = this.episodes.slice(-EPISODE_CAPACITY);
     this.version++;
+  }
+
+  /** Adds findings not held yet (same rule id and update = the same finding); returns how many were new. */
+  addFindings(findings: readonly DiagnosticFinding[]): number {
+    let added = 0;
+    for (const f of findings) {
+      if (this.findings.some((g) => g.id === f.id && g.update === f.update)) continue;
+      this.findings.push(f);
+      added++;
+    }
+    if (added > 0) this.version++;
+    return added;
+  }
+
+  /**
+   * Where update `update` lies on an x axis: its row's x value when the row is held, else from the finding's own
+   * figures for the step and update axes (undefined for the time axes).
+   */
+  xAtUpdate(kind: XAxisKind, update: number, totalTimesteps: number): number | undefined {
+    const updates = this.columns.get("update");
+    if (updates) {
+      // Updates are increasing: binary search.
+      let lo = 0;
+      let hi = updates.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (updates[mid] === update) return this.xAt(kind, mid);
+        if (updates[mid] < update) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    if (kind === "step") return totalTimesteps;
+    if (kind === "update") return update;
+    return undefined;
+  }
+
+  /** The x value of row `i` (as in `x(kind)[i]`, without building the whole array). */
+  private xAt(kind: XAxisKind, i: number): number | undefined {
+    const name = kind === "step" ? "total_timesteps" : kind === "update" ? "update" : "wall_seconds";
+    const c = this.columns.get(name);
+    const v = c ? c[i] : i + 1;
+    if (v === undefined || !Number.isFinite(v)) return undefined;
+    return kind === "wall" && this.info.startedAt !== undefined ? this.info.startedAt / 1000 + v : v;
   }
 
   /**

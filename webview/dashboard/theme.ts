@@ -28,6 +28,8 @@ export interface Theme {
   rawAlpha: number;
   /** Line width of the main lines. */
   lineWidth: number;
+  /** Diagnostics severities (finding markers, thresholds): the editor's squiggle colours. */
+  severity: { error: string; warning: string; info: string };
 }
 
 const PALETTE_VARS = ["blue", "orange", "green", "purple", "red", "yellow"];
@@ -70,6 +72,11 @@ export function readTheme(): Theme {
     fontSize: Number.isFinite(fontSize) ? Math.max(10, Math.min(fontSize - 1, 14)) : 12,
     rawAlpha: highContrast ? 0.45 : light ? 0.3 : 0.25,
     lineWidth: highContrast ? 2 : 1.5,
+    severity: {
+      error: cssVar(style, "--vscode-editorError-foreground", cssVar(style, "--vscode-errorForeground", light ? "#e51400" : "#f14c4c")),
+      warning: cssVar(style, "--vscode-editorWarning-foreground", cssVar(style, "--vscode-charts-yellow", light ? "#bf8803" : "#cca700")),
+      info: cssVar(style, "--vscode-editorInfo-foreground", cssVar(style, "--vscode-charts-blue", light ? "#1a85ff" : "#3794ff")),
+    },
   };
 }
 

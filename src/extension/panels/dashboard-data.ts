@@ -5,6 +5,8 @@
  */
 import { RunReader, type RunListing } from "../../core/run/run-dir";
 import type { DashboardEpisode, DashboardRunData, DashboardRunInfo, MetricsMessageRow } from "../../protocol";
+import type { DiagnosticFinding } from "../../core/diagnostics/types";
+import { findingsFromRows } from "../findings";
 import type { EpisodeEntry, LiveRun } from "../run-manager";
 
 /** Metric rows per run in a snapshot; longer histories are downsampled (live updates then arrive at full rate). */
@@ -76,6 +78,7 @@ export function runData(s: DashboardSource): DashboardRunData {
       info: liveInfo(s.run),
       rows: s.run.history.downsample(SNAPSHOT_POINTS),
       episodes: s.run.episodes.slice(-SNAPSHOT_EPISODES).map(episodeFromLive),
+      findings: s.run.findings.slice(),
     };
   }
   let rows: MetricsMessageRow[] = [];
@@ -94,5 +97,15 @@ export function runData(s: DashboardSource): DashboardRunData {
   } catch {
     // no episodes file
   }
-  return { info: pastInfo(s.info, rows.length), rows: downsample(rows, SNAPSHOT_POINTS), episodes };
+  return { info: pastInfo(s.info, rows.length), rows: downsample(rows, SNAPSHOT_POINTS), episodes, findings: sourceFindings(s) };
+}
+
+/** The findings of a run: a live run's in-memory list, a past run's `diagnostics.jsonl` (empty when unreadable). */
+export function sourceFindings(s: DashboardSource): DiagnosticFinding[] {
+  if (s.kind === "live") return s.run.findings.slice();
+  try {
+    return findingsFromRows(new RunReader(s.info.dir).diagnostics().rows);
+  } catch {
+    return [];
+  }
 }

@@ -11,7 +11,7 @@ import { readRunInfo } from "../../core/run/run-dir";
 import type { DashboardExportFormat, FromDashboardMessage, ToDashboardMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { UpdateBatcher } from "./dashboard-batcher";
-import { episodeFromLive, liveInfo, runData, sourceKey, type DashboardSource } from "./dashboard-data";
+import { episodeFromLive, liveInfo, runData, sourceFindings, sourceKey, type DashboardSource } from "./dashboard-data";
 import { dashboardHtml } from "./dashboard-html";
 
 export type { DashboardSource } from "./dashboard-data";
@@ -104,6 +104,11 @@ export class DashboardPanel implements vscode.Disposable {
         if (msg.type === "episode" && this.streaming && this.liveRun(run.key)) {
           this.batcher.addEpisode(run.key, episodeFromLive({ return: msg.return, length: msg.length, totalTimesteps: msg.totalTimesteps }));
         }
+        if (msg.type === "diagnostic" && this.streaming && this.liveRun(run.key)) {
+          // The rows up to the finding's update go first, so its marker lands on drawn data.
+          this.batcher.flush();
+          this.post({ type: "findings", key: run.key, findings: [msg.finding] });
+        }
       }),
       manager.onDidChangeRun((run) => {
         if (!this.streaming || !this.liveRun(run.key)) return;
@@ -171,6 +176,52 @@ export class DashboardPanel implements vscode.Disposable {
       case "export":
         void this.onExport(m);
         return;
+      case "copySuggestion":
+        void this.onCopy(m);
+        return;
+      case "openConfig":
+        void this.onOpenConfig(m);
+        return;
+    }
+  }
+
+  private source(key: string): DashboardSource | undefined {
+    return this.sources.find((s) => sourceKey(s) === key);
+  }
+
+  /** Copies a finding's suggestion (the config change it names) to the clipboard. */
+  private async onCopy(m: Extract<FromDashboardMessage, { type: "copySuggestion" }>): Promise<void> {
+    if (typeof m.text !== "string" || m.text.length === 0 || m.text.length > 10_000) return;
+    await vscode.env.clipboard.writeText(m.text);
+    const shown = m.text.length > 80 ? `${m.text.slice(0, 77)}...` : m.text;
+    void vscode.window.showInformationMessage(`PPO Lab: copied "${shown}" to the clipboard.`);
+  }
+
+  /**
+   * Opens the run's env file at a finding's location (or at its top). Only the run's env file or a file one of the
+   * run's findings points at is opened, whatever the webview asks for.
+   */
+  private async onOpenConfig(m: Extract<FromDashboardMessage, { type: "openConfig" }>): Promise<void> {
+    const source = typeof m.key === "string" ? this.source(m.key) : undefined;
+    if (!source) return;
+    const envFile = source.kind === "live" ? source.run.envFile : source.info.envFile;
+    const loc = m.location;
+    const known = loc && typeof loc.file === "string" && sourceFindings(source).some((f) => f.location?.file === loc.file);
+    const file = known ? loc.file : envFile;
+    if (!file || !fs.existsSync(file)) {
+      void vscode.window.showWarningMessage(`PPO Lab: the env file${file ? ` ${file}` : ""} of this run is not available.`);
+      return;
+    }
+    const line = known && Number.isFinite(loc.line) ? Math.max(0, Math.floor(loc.line) - 1) : 0;
+    const column = known && Number.isFinite(loc.column) ? Math.max(0, Math.floor(loc.column) - 1) : 0;
+    const position = new vscode.Position(line, column);
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        viewColumn: vscode.ViewColumn.One,
+        selection: new vscode.Range(position, position),
+      });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PPO Lab: could not open ${file}: ${(e as Error).message}`);
     }
   }
 
