@@ -6,7 +6,12 @@
  * with CleanRL's `ppo_continuous_action.py` configuration (1 env x 2048 steps, 32 minibatches, 10 epochs) and with
  * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process.
  *
- *   npm run bench [-- --json] [-- --quick] [-- --only cartpole_cleanrl,pendulum_preset]
+ * `--learning` runs the long learning targets instead, each with its preset, stopping at the first update whose
+ * ep_rew_mean reaches the target: Acrobot-v1 >= -100 within 300k steps, MountainCar-v0 >= -110 within 1M,
+ * MountainCarContinuous-v0 >= 90 within 100k and GridWorld-v0 >= -9.5 within 50k (its "solved", see
+ * examples/grid-world.ts). Each prints the steps and seconds to the first reach (about an hour in all on 2 cores).
+ *
+ *   npm run bench [-- --json] [-- --quick] [-- --only cartpole_cleanrl,pendulum_preset] [-- --learning]
  */
 import * as os from "node:os";
 import { Command } from "commander";
@@ -51,8 +56,23 @@ const CASES: Case[] = [
   { key: "pendulum_preset", env: "Pendulum-v1", config: { ...PRESETS["Pendulum-v1"] }, quickTimesteps: 16_384 },
 ];
 
+/** `--learning`: the issue's learning targets, each env with its preset (budget = the preset's totalTimesteps). */
+const LEARNING_CASES: Case[] = [
+  { key: "acrobot", env: "Acrobot-v1", config: { ...PRESETS["Acrobot-v1"] }, threshold: -100, quickTimesteps: 8_192 },
+  { key: "mountaincar", env: "MountainCar-v0", config: { ...PRESETS["MountainCar-v0"] }, threshold: -110, quickTimesteps: 4_096 },
+  {
+    key: "mountaincar_continuous",
+    env: "MountainCarContinuous-v0",
+    config: { ...PRESETS["MountainCarContinuous-v0"] },
+    threshold: 90,
+    quickTimesteps: 4_096,
+  },
+  { key: "gridworld", env: "GridWorld-v0", config: { ...PRESETS["GridWorld-v0"] }, threshold: -9.5, quickTimesteps: 4_096 },
+];
+
 interface CaseResult {
   key: string;
+  threshold: number | null;
   steps: number;
   seconds: number;
   stepsPerSecond: number;
@@ -86,6 +106,7 @@ async function runCase(c: Case, quick: boolean, seed: number): Promise<CaseResul
   ppo.dispose();
   return {
     key: c.key,
+    threshold: c.threshold ?? null,
     steps,
     seconds,
     stepsPerSecond: steps / seconds,
@@ -100,24 +121,36 @@ async function main(): Promise<void> {
     .name("bench")
     .option("--json", "print one JSON object on the last line")
     .option("--quick", "short runs (smoke test of the bench itself)")
-    .option("--only <keys>", `comma-separated subset of ${CASES.map((c) => c.key).join(",")}`)
+    .option("--only <keys>", `comma-separated subset of ${[...CASES, ...LEARNING_CASES].map((c) => c.key).join(",")}`)
+    .option("--learning", "run the long learning targets (Acrobot, MountainCar, MountainCarContinuous, GridWorld) instead")
     .option("--seed <n>", "seed", "1")
     .option("--backend <name>", "auto | tensorflow | wasm | cpu", "auto")
     .parse(process.argv);
-  const opts = program.opts<{ json?: boolean; quick?: boolean; only?: string; seed: string; backend: PPOConfig["backend"] }>();
+  const opts = program.opts<{
+    json?: boolean;
+    quick?: boolean;
+    only?: string;
+    learning?: boolean;
+    seed: string;
+    backend: PPOConfig["backend"];
+  }>();
   const backend = await selectBackend(opts.backend);
   const only = opts.only?.split(",");
   const load = os.loadavg()[0];
   const results: CaseResult[] = [];
   console.log(`backend ${backend.name}, ${os.cpus().length} cores, load average ${load.toFixed(2)} at start`);
-  for (const c of CASES) {
+  for (const c of opts.learning ? LEARNING_CASES : CASES) {
     if (only && !only.includes(c.key)) continue;
     const r = await runCase(c, Boolean(opts.quick), Number(opts.seed));
     results.push(r);
     console.log(
       `${r.key.padEnd(18)} ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${r.stepsPerSecond.toFixed(0)} steps/s; ` +
         `final ep_rew_mean ${r.finalEpRewMean?.toFixed(1) ?? "-"}` +
-        (r.secondsToThreshold !== null ? `; ep_rew_mean >= 475 after ${r.stepsToThreshold} steps, ${r.secondsToThreshold.toFixed(1)} s` : ""),
+        (r.secondsToThreshold !== null
+          ? `; ep_rew_mean >= ${r.threshold} after ${r.stepsToThreshold} steps, ${r.secondsToThreshold.toFixed(1)} s`
+          : r.threshold !== null
+            ? `; ep_rew_mean >= ${r.threshold} not reached`
+            : ""),
     );
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -132,6 +165,7 @@ async function main(): Promise<void> {
     peak_rss_mb: peakRssMb,
     load_average_start: load,
     quick: Boolean(opts.quick),
+    learning: Boolean(opts.learning),
     cases: results,
   };
   if (opts.json) console.log(JSON.stringify(summary));

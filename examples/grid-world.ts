@@ -5,9 +5,11 @@
  * Our own small env (not a Gymnasium port), in the style of Gymnasium's toy-text grids (FrozenLake, CliffWalking:
  * cell index observations, bumping into a wall leaves the agent in place) with the four-room layout of Sutton,
  * Precup & Singh, "Between MDPs and semi-MDPs", Artificial Intelligence 112, 1999 (shrunk to 9 x 9). It exists to
- * show (and test) action masking: every reset and step result carries `info.actionMask`, an array of four 0/1 flags
- * (1 = the move is allowed, 0 = a wall or the edge of the grid blocks it), in the form of Gymnasium's
- * `info["action_mask"]` convention. A trainer that ignores the mask still works: a blocked move is a wasted step.
+ * show (and test) invalid-action masking: every reset and step result carries `info.actionMask`, an array of four 0/1
+ * flags (1 = the move is allowed, 0 = a wall or the edge of the grid blocks it), like the `action_mask` of
+ * Gymnasium's Taxi and the masks of sb3-contrib's MaskablePPO. PPO Lab's trainer reads it and never samples a blocked
+ * move; a trainer that ignores it still works, since a blocked move is only a wasted step (`actionMask: false`
+ * leaves the mask out, to compare).
  *
  * Default layout (`#` wall, `.` floor, `G` goal; row 0 at the top):
  *
@@ -34,11 +36,13 @@
  * - Termination: reaching the goal. Stepping again afterwards gives reward 0 and keeps `terminated` (undefined
  *   behaviour, as in CartPole).
  * - Truncation: never by the env itself; the trainer's time-limit wrapper cuts episodes at {@link maxEpisodeSteps}.
- * - Solved (our definition, used by the learning test): `ep_rew_mean >= -9.5` over the last 100 training episodes,
- *   i.e. the stochastic training policy needs on average at most about one step more than the shortest path.
+ * - Solved (our definition, used by the learning test): `ep_rew_mean >= -9.5` over the last 100 training episodes
+ *   within 30,000 steps (the GridWorld-v0 preset's budget), i.e. the stochastic training policy needs on average at
+ *   most about one step more than the shortest path.
  *
  * Options (`envKwargs`): `layout`, an array of equal-length strings over `.`, `#`, `G` (exactly one) and `S` (at most
- * one fixed start); the observation space grows with it.
+ * one fixed start), the observation space grows with it; `actionMask` (default true), false leaves `info.actionMask`
+ * out (the info is then `{}`).
  */
 
 /** Episodes are cut after 100 steps (about six times the longest shortest path of the default layout). */
@@ -103,6 +107,8 @@ class Mulberry32 {
 export interface GridWorldOptions {
   /** Rows of `.` (floor), `#` (wall), `G` (the goal, exactly one) and `S` (an optional fixed start). */
   layout?: readonly string[];
+  /** Put `actionMask` in every info (default true). */
+  actionMask?: boolean;
 }
 
 export default class GridWorld {
@@ -112,6 +118,7 @@ export default class GridWorld {
   readonly actionSpace = { type: "Discrete" as const, n: 4 };
 
   private readonly walls: boolean[];
+  private readonly withMask: boolean;
   private readonly goal: number;
   /** Cells an episode may start in. */
   private readonly starts: number[];
@@ -156,9 +163,10 @@ export default class GridWorld {
     this.starts = start >= 0 ? [start] : floor;
     if (this.starts.length === 0) throw new Error("GridWorld: the layout has no floor cell to start in");
     this.observationSpace = { type: "Discrete", n: this.rows * this.cols };
+    this.withMask = options?.actionMask !== false;
   }
 
-  reset(options?: { seed?: number }): { observation: number; info: { actionMask: number[] } } {
+  reset(options?: { seed?: number }): { observation: number; info: { actionMask?: number[] } } {
     const seed = options?.seed;
     if (seed !== undefined && seed !== null) {
       if (typeof seed !== "number" || !Number.isInteger(seed)) {
@@ -170,7 +178,7 @@ export default class GridWorld {
     this.terminated = false;
     this.lastAction = undefined;
     this.steps = 0;
-    return { observation: this.cell, info: { actionMask: this.actionMask() } };
+    return { observation: this.cell, info: this.info() };
   }
 
   step(action: number | number[]): {
@@ -178,7 +186,7 @@ export default class GridWorld {
     reward: number;
     terminated: boolean;
     truncated: false;
-    info: { actionMask: number[] };
+    info: { actionMask?: number[] };
   } {
     // Accept a bare integer, or a one-element array as Discrete spaces do.
     const a = Array.isArray(action) && action.length === 1 ? action[0] : action;
@@ -189,13 +197,13 @@ export default class GridWorld {
     this.lastAction = a;
     if (this.terminated) {
       // Stepping after the goal: undefined behaviour; nothing moves and nothing is paid.
-      return { observation: this.cell, reward: 0, terminated: true, truncated: false, info: { actionMask: this.actionMask() } };
+      return { observation: this.cell, reward: 0, terminated: true, truncated: false, info: this.info() };
     }
     const next = this.neighbour(this.cell, a);
     if (next !== undefined) this.cell = next;
     this.steps++;
     this.terminated = this.cell === this.goal;
-    return { observation: this.cell, reward: -1, terminated: this.terminated, truncated: false, info: { actionMask: this.actionMask() } };
+    return { observation: this.cell, reward: -1, terminated: this.terminated, truncated: false, info: this.info() };
   }
 
   /** A text frame: the grid with the agent `A`, the goal `G` and walls `#`, and the last move. */
@@ -230,9 +238,10 @@ export default class GridWorld {
     return this.walls[i] ? undefined : i;
   }
 
-  /** 1 for each move that changes the cell, 0 for each move a wall or the edge blocks. */
-  private actionMask(): number[] {
+  /** `actionMask`: 1 for each move that changes the cell, 0 for each move a wall or the edge blocks. */
+  private info(): { actionMask?: number[] } {
+    if (!this.withMask) return {};
     const cell = this.cell!;
-    return MOVES.map((_, a) => (this.neighbour(cell, a) === undefined ? 0 : 1));
+    return { actionMask: MOVES.map((_, a) => (this.neighbour(cell, a) === undefined ? 0 : 1)) };
   }
 }

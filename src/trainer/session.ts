@@ -237,6 +237,7 @@ export class TrainingSession {
     const req = this.request;
     const resume = req.resume ? resolveCheckpoint(path.resolve(req.cwd, req.resume)) : undefined;
     const loaded = await loadEnv(req.env || resume?.info.envFile || "", { cwd: req.cwd });
+    for (const warning of loaded.warnings ?? []) this.emit({ type: "log", level: "warn", message: warning });
     const { config, sources } = resume ? resolveResumeConfig(req, resume) : resolveRequestConfig(req, loaded);
     if (resume && resume.info.envHash !== loaded.hash) {
       this.emit({ type: "log", level: "warn", message: `${loaded.file} changed since the run started; resuming with the current code` });

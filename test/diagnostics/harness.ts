@@ -16,8 +16,13 @@ export const ENVS = path.join(__dirname, "envs");
 /** Config overrides as a test writes them: any PPO key, and a partial `diagnostics` object. */
 export type Overrides = Partial<Omit<PPOConfig, "diagnostics">> & { diagnostics?: Partial<DiagnosticsSettings> };
 
-/** A tiny, fast setup: 2 envs x 32 steps (64 per update), one minibatch, 2 epochs, 16-unit networks. */
+/**
+ * A tiny, fast setup: 2 envs x 32 steps (64 per update), one minibatch, 2 epochs, 16-unit networks, constant
+ * schedules (the CartPole-v1 preset, which applies to the example file, would anneal them with the run length).
+ */
 export const TINY: Overrides = {
+  lrSchedule: "constant",
+  clipRangeSchedule: "constant",
   nEnvs: 2,
   nSteps: 32,
   batchSize: 64,

@@ -9,3 +9,5 @@ export { envNonFinite, firstNonFiniteParameter, lossNonFinite, parametersNonFini
 export { findMethod } from "./location";
 export { formatEvidence, formatFinding, formatLocation, formatSummary } from "./format";
 export type { PolicyInfo, Rule, RuleContext, RuleHit } from "./rules/rule";
+// The trainer-side DiagnosticsMonitor (./monitor) is not re-exported: it imports the PPO module and with it TF.js,
+// which the rules, the finding types and the formatters do not need.

@@ -6,12 +6,12 @@ export const maxEpisodeSteps = 500;
 const scale = (obs: number[]) => obs.map((v) => v * 1000);
 
 export default class CartPoleBigObs extends CartPole {
-  observationSpace = { type: "Box" as const, low: [-1e6, -1e9, -1e6, -1e9], high: [1e6, 1e9, 1e6, 1e9], shape: [4] };
-  reset(options?: { seed?: number }) {
+  override observationSpace = { type: "Box" as const, low: [-1e6, -1e9, -1e6, -1e9], high: [1e6, 1e9, 1e6, 1e9], shape: [4] };
+  override reset(options?: { seed?: number }) {
     const r = super.reset(options);
     return { ...r, observation: scale(r.observation) };
   }
-  step(action: number | number[]) {
+  override step(action: number | number[]) {
     const r = super.step(action);
     return { ...r, observation: scale(r.observation) };
   }

@@ -4,7 +4,7 @@ import CartPole from "../../../examples/cartpole";
 export const maxEpisodeSteps = 500;
 
 export default class CartPoleBigReward extends CartPole {
-  step(action: number | number[]) {
+  override step(action: number | number[]) {
     const r = super.step(action);
     return { ...r, reward: r.reward * 1e4 };
   }

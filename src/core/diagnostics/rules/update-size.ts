@@ -17,8 +17,8 @@ function lastRow(ctx: RuleContext): UpdateMetrics {
  * Source: [ICLR37] "approx_kl generally stays below 0.02; higher usually means the policy changes too quickly or a
  * bug"; [SPIN-ppo] target_kl "usually small, 0.01 or 0.05"; [RLLIB-torch]/[BRAX-opt] react at 2x a 0.01 target. The
  * default 0.05 sits at the top of Spinning Up's range so that aggressive but working presets do not warn.
- * Calibration (seed 1): the CartPole-v1 preset (lr 1e-3, 20 epochs) peaks at a window median of 0.011, Pendulum-v1
- * at 0.012.
+ * Calibration: the largest window median is 0.035 (CartPole-v1 preset, lr 1e-3 and 20 epochs, seed 1), 0.017
+ * (CartPole-v1, seed 2) and 0.030 / 0.031 (Pendulum-v1, seeds 1 / 2); single updates reach 0.058.
  */
 export const klExploding: Rule = {
   id: "kl.exploding",
@@ -65,11 +65,12 @@ export const klExploding: Rule = {
 
 /**
  * `clip.high`: the median `clip_fraction` (share of samples whose ratio left [1 - eps, 1 + eps], over all epochs)
- * over the last `window` updates is above `clipFractionThreshold` (0.3).
+ * over the last `window` updates is above `clipFractionThreshold` (0.4).
  *
- * No source gives a number (ppo-anchors §5: "unverified folklore"); calibrated on the seeded presets: CartPole-v1
- * peaks at a window median of 0.22 (20 epochs at lr 1e-3 clip a lot by design), Pendulum-v1 at 0.17, so 0.3 leaves
- * a margin above both. Clip fraction can fall while KL explodes ([I-bl456]), so `kl.exploding` is the stronger guard.
+ * No source gives a number (ppo-anchors §5: "unverified folklore"); calibrated on the seeded presets: the largest
+ * window median is 0.20 / 0.27 on CartPole-v1 (seeds 1 / 2; 20 epochs at lr 1e-3 clip a lot by design) and 0.27 on
+ * Pendulum-v1 (seeds 1 and 2), so 0.4 leaves a 1.5x margin. Clip fraction can fall while KL explodes ([I-bl456]), so
+ * `kl.exploding` is the stronger guard.
  */
 export const clipHigh: Rule = {
   id: "clip.high",
@@ -123,7 +124,7 @@ export const ratioNotOne: Rule = {
     const rows = tail(ctx.history, s.window);
     const dev = series(rows, "first_ratio_dev");
     const bad = dev.filter((d) => d > s.ratioTolerance).length;
-    if (!(dev[dev.length - 1] > s.ratioTolerance) || bad < Math.min(2, ctx.history.length)) return undefined;
+    if (!(dev[dev.length - 1] > s.ratioTolerance) || bad < 2) return undefined;
     const value = dev[dev.length - 1];
     return {
       severity: "error",
@@ -146,14 +147,17 @@ export const ratioNotOne: Rule = {
 
 /**
  * `grad.spike`: `grad_norm` (pre-clip global norm, mean over the update's minibatches) is more than
- * `gradSpikeFactor` (10) times the median of the (up to) `gradSpikeBaseline` (20) updates before the window, in at
- * least two of the last `window` updates (one spike can be a rare transition; two in a few updates are a pattern).
- * Needs `window` updates of baseline.
+ * `gradSpikeFactor` (20) times its typical value in at least two of the last `window` updates (one spike can be a
+ * rare transition; two in a few updates are a pattern). The typical value is the larger of the median of the (up to)
+ * `gradSpikeBaseline` (20) updates before the window and the median of the whole run before it: a norm that is high
+ * only against an unusually quiet stretch is not a spike.
  *
- * No source gives a number (ppo-anchors §4.3: nobody logs the pre-clip norm). Calibrated on the seeded presets:
- * the largest ratio of grad_norm to its running median is 2.9 on CartPole-v1 and 2.4 on Pendulum-v1, so 10 is well
- * clear of healthy noise. Gradient clipping at `maxGradNorm` hides the spike from the parameters, but the direction
- * is then dominated by the few samples that caused it.
+ * No source gives a number (ppo-anchors §4.3: nobody logs the pre-clip norm); calibrated on the presets. CartPole-v1
+ * has quiet stretches once it balances (grad_norm ~0.35 while the value fits the returns exactly, seed 2 updates
+ * 50-57) followed by norms of 6-21 when episodes fail again: 57x the recent median, but only 6.1x (second largest in a
+ * window) against the larger baseline; seed 1 peaks at 5.3x, Pendulum-v1 at 1.0x / 1.1x (seeds 1 / 2). Factor 20 leaves 3x margin, and a
+ * reward glitch of 5000 among rewards of 0/1 gives ~500x. Gradient clipping at `maxGradNorm` hides a spike from the
+ * parameters, but the step's direction is then set by the few samples that caused it.
  */
 export const gradSpike: Rule = {
   id: "grad.spike",
@@ -162,8 +166,10 @@ export const gradSpike: Rule = {
     const h = ctx.history;
     if (h.length < 2 * s.window) return undefined;
     const rows = tail(h, s.window);
-    const before = h.slice(Math.max(0, h.length - s.window - s.gradSpikeBaseline), h.length - s.window);
-    const base = median(series(before, "grad_norm"));
+    const earlier = series(h.slice(0, h.length - s.window), "grad_norm");
+    const recent = median(earlier.slice(-s.gradSpikeBaseline));
+    const base = Math.max(recent, median(earlier));
+    const recentCount = Math.min(earlier.length, s.gradSpikeBaseline);
     const g = series(rows, "grad_norm");
     const threshold = s.gradSpikeFactor * base;
     const spikes = g.filter((x) => x > threshold).length;
@@ -172,15 +178,17 @@ export const gradSpike: Rule = {
     const lr = rows[rows.length - 1].learning_rate;
     return {
       severity: "warning",
-      title: `gradient norm spikes to ${fmt(value / base)}x its running median`,
+      title: `the gradient norm spikes to ${fmt(value / base)}x its typical value`,
       explanation:
-        `The gradient norm before clipping jumped above ${s.gradSpikeFactor}x its median of the ${before.length} ` +
-        `updates before (${fmt(base)}) in ${spikes} of updates ${rows[0].update}-${rows[rows.length - 1].update}. ` +
+        `The gradient norm before clipping jumped above ${s.gradSpikeFactor}x its typical value (${fmt(base)}, the ` +
+        `larger of its median over the ${recentCount} updates before and over the whole run) in ${spikes} of updates ` +
+        `${rows[0].update}-${rows[rows.length - 1].update}. ` +
         `Spikes come from a few samples with huge advantages or value errors (rare large rewards, unnormalised ` +
         `observations) or from a learning rate at the edge of stability; gradient clipping (maxGradNorm ` +
         `${config.maxGradNorm}) limits the step, but its direction is then set by those few samples.`,
-      evidence: windowEvidence(rows, "grad_norm", g, value, threshold, "above", `largest of the last ${s.window} updates, ${spikes} above ${s.gradSpikeFactor}x the median of the ${before.length} before`, {
-        baselineMedian: base,
+      evidence: windowEvidence(rows, "grad_norm", g, value, threshold, "above", `largest of the last ${s.window} updates; ${spikes} of them above ${s.gradSpikeFactor}x the typical value (max of the recent and the run median)`, {
+        typicalGradNorm: base,
+        recentMedian: recent,
         spikes,
         maxGradNorm: config.maxGradNorm,
         learningRate: lr,
