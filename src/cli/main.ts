@@ -280,7 +280,7 @@ export function makeProgram(): Command {
     .exitOverride();
   program
     .command("train")
-    .description("train PPO on an env file (.ts/.js) or a built-in id (CartPole-v1, Pendulum-v1)")
+    .description("train PPO on an env file (.ts/.js) or a built-in id (CartPole-v1, Pendulum-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, GridWorld-v0)")
     .argument("[env]", "env file path or built-in id (optional with --resume)")
     .option("-r, --resume <run-dir>", "continue a run directory from its newest checkpoint (same config; --timesteps raises the total)")
     .option("-c, --config <file>", "JSON file with hyperparameters (see README: configuration)")
