@@ -23,7 +23,8 @@ export interface CheckIo {
 
 const defaultIo = (): CheckIo => ({ write: (s) => void process.stdout.write(s), cwd: process.cwd() });
 
-function intFlag(name: string, min: number) {
+/** A commander parser for an integer option >= `min` (shared by the CLI commands). */
+export function intFlag(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === "" || !Number.isInteger(n) || n < min) {

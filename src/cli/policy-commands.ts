@@ -2,17 +2,10 @@
  * `ppo-lab eval <run-dir|checkpoint> [--episodes N] [--deterministic] [--seed S] [--env FILE] [--checkpoint STEP] [--json]`
  * and `ppo-lab export <run-dir|checkpoint> --out DIR [--checkpoint STEP]`.
  */
-import { Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { intFlag } from "./check-command";
 import { evaluatePolicy } from "../trainer/evaluate";
 import { exportPolicy } from "../trainer/export";
-
-function intFlag(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-}
 
 export function registerPolicyCommands(program: Command): void {
   program
