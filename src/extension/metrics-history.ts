@@ -40,11 +40,13 @@ export class MetricsHistory {
    * At most `maxPoints` rows spread evenly over the history, always including the first and the last.
    */
   downsample(maxPoints: number): MetricsMessageRow[] {
-    const n = this.rows.length;
-    if (n <= maxPoints) return this.rows.slice();
-    const out: MetricsMessageRow[] = [];
-    const step = (n - 1) / (maxPoints - 1);
-    for (let i = 0; i < maxPoints; i++) out.push(this.rows[Math.round(i * step)]);
-    return out;
+    return downsampleEvenly(this.rows.slice(), maxPoints);
   }
+}
+
+/** At most `max` items spread evenly over `rows`, always the first and the last (`rows` itself when short enough). */
+export function downsampleEvenly<T>(rows: T[], max: number): T[] {
+  if (rows.length <= max) return rows;
+  const step = (rows.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => rows[Math.round(i * step)]);
 }

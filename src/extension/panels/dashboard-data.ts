@@ -3,6 +3,7 @@
  * directory): header info, metric rows downsampled to at most SNAPSHOT_POINTS, the latest episodes. Free of the
  * `vscode` module.
  */
+import { downsampleEvenly } from "../metrics-history";
 import { RunReader, type RunListing } from "../../core/run/run-dir";
 import type { DashboardEpisode, DashboardRunData, DashboardRunInfo, MetricsMessageRow } from "../../protocol";
 import type { DiagnosticFinding } from "../../core/diagnostics/types";
@@ -62,11 +63,7 @@ export function pastInfo(info: RunListing, totalRows?: number): DashboardRunInfo
 }
 
 /** At most `max` items spread evenly, always the first and the last. */
-export function downsample<T>(rows: T[], max: number): T[] {
-  if (rows.length <= max) return rows;
-  const step = (rows.length - 1) / (max - 1);
-  return Array.from({ length: max }, (_, i) => rows[Math.round(i * step)]);
-}
+export const downsample = downsampleEvenly;
 
 export function episodeFromLive(e: EpisodeEntry): DashboardEpisode {
   return { return: Number.isFinite(e.return) ? e.return : null, length: e.length, step: e.totalTimesteps };
