@@ -5,6 +5,7 @@
 import type { PPOConfig, ConfigSourceKind } from "./core/ppo/config";
 import type { DiagnosticFinding } from "./core/diagnostics/types";
 import type { RunStatus } from "./core/run/types";
+import type { ReplayHeader, ReplayStepsChunk, ReplaySummary, SceneFrame, TextFrame } from "./core/replay/types";
 
 /** What to train: sent by the extension or built by the CLI. */
 export interface TrainRequest {
@@ -52,7 +53,9 @@ export type ToTrainerMessage =
   | { type: "stop" }
   | { type: "pause" }
   | { type: "resume" }
-  | { type: "checkpoint" };
+  | { type: "checkpoint" }
+  /** Record the next episode now (a "requested" replay), with the mode of the policy when `deterministic`. */
+  | { type: "recordReplay"; deterministic?: boolean };
 
 /** A metrics row as it travels: numbers, or null where the value is undefined (NaN). */
 export type MetricsMessageRow = Record<string, number | null>;
@@ -76,6 +79,8 @@ export type FromTrainerMessage =
   | { type: "checkReport"; report: EnvCheckReport }
   | { type: "status"; status: RunStatus }
   | { type: "checkpoint"; step: number; path: string }
+  /** A replay was saved in the run directory (appended to `replays/index.json`). */
+  | { type: "replay"; summary: ReplaySummary }
   | { type: "log"; level: "info" | "warn" | "error"; message: string }
   | { type: "finished"; status: RunStatus; runDir: string; totalTimesteps: number }
   | { type: "error"; message: string; file?: string; line?: number; column?: number; hint?: string };
@@ -134,10 +139,66 @@ export type ToDashboardMessage =
 /** Dashboard webview -> extension host. */
 export type FromDashboardMessage =
   | { type: "ready" }
-  | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir"; key: string }
+  | { type: "command"; command: "stop" | "pause" | "resume" | "checkpoint" | "openRunDir" | "openReplays"; key: string }
   /** Save a chart's data or image: the host asks where (save dialog) and writes the file. */
   | { type: "export"; format: DashboardExportFormat; fileName: string; data: string; key?: string }
   /** Copy a finding's suggestion to the clipboard: `text` is what is copied (the config change), `suggestion` the full text. */
   | { type: "copySuggestion"; key: string; findingId: string; suggestion: string; text: string }
   /** Open the run's env file at a finding's location, or at its top when the finding has none. */
   | { type: "openConfig"; key: string; findingId: string; location?: { file: string; line: number; column: number } };
+
+/** The run a Replays panel shows. */
+export interface ReplaysRunInfo {
+  runDir: string;
+  runId: string;
+  envName: string;
+  status: string;
+  /** The run is training in this window: "Record next episode" can be sent to its trainer. */
+  live: boolean;
+}
+
+/**
+ * A frame as it travels to the Replays webview: scene and text frames as they are, RGB pixels as base64 (a message
+ * is plain JSON-compatible data in every VS Code host, code-server included).
+ */
+export type WireFrame = SceneFrame | TextFrame | { type: "rgb"; width: number; height: number; channels: 3 | 4; base64: string };
+
+/** What the Replays webview asks for; the host answers each with one `response` carrying the same `requestId`. */
+export type ReplayRequest =
+  | { kind: "header"; id: string }
+  /** Steps [from, to) of replay `id` (clamped to its length and to the host's per-request cap). */
+  | { kind: "steps"; id: string; from: number; to: number }
+  /** Frames [from, to) of replay `id` (clamped likewise); `null` where no frame was recorded. */
+  | { kind: "frames"; id: string; from: number; to: number };
+
+export type ReplayResult =
+  | { kind: "header"; header: ReplayHeader }
+  | { kind: "steps"; chunk: ReplayStepsChunk }
+  | { kind: "frames"; from: number; frames: (WireFrame | null)[] };
+
+/** What a replay export carries: GIF/WebM bytes as base64, CSV as text. */
+export type ReplayExportFormat = "gif" | "webm" | "csv";
+
+/** Extension host -> Replays webview. */
+export type ToReplaysMessage =
+  /** The answer to `ready`: the run and its replay list (or why it could not be read). */
+  | { type: "init"; run: ReplaysRunInfo; replays: ReplaySummary[]; error?: string }
+  /** The replay list changed (a live run saved a replay, or the run ended). */
+  | { type: "replays"; run: ReplaysRunInfo; replays: ReplaySummary[]; error?: string }
+  | { type: "response"; requestId: number; ok: true; result: ReplayResult }
+  | { type: "response"; requestId: number; ok: false; error: string }
+  /** What became of a "record next episode" request. */
+  | { type: "recordState"; state: "sent" | "unavailable"; message: string }
+  /** Select a replay (e.g. opened from a notification); ignored when unknown. */
+  | { type: "select"; id: string };
+
+/** Replays webview -> extension host. */
+export type FromReplaysMessage =
+  | { type: "ready" }
+  | { type: "request"; requestId: number; request: ReplayRequest }
+  /** Ask the live trainer to record its next episode. */
+  | { type: "recordNext"; deterministic?: boolean }
+  /** Save an export: the host asks where (save dialog) and writes the file. */
+  | { type: "export"; format: ReplayExportFormat; fileName: string; data: string }
+  /** Open the dashboard of this run. */
+  | { type: "openDashboard" };

@@ -12,6 +12,8 @@ import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
+import { openRunReplaySource } from "./panels/replays-data";
+import { ReplaysPanel } from "./panels/replays-panel";
 import { RunFindings } from "./run-findings";
 import { RunManager, type LiveRun } from "./run-manager";
 import { RunsTreeProvider, type RunNode } from "./runs-tree";
@@ -72,6 +74,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         DashboardPanel.revive(panel, context.extensionUri, runs, state);
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(ReplaysPanel.viewType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        ReplaysPanel.revive(panel, context.extensionUri, runs, state, openRunReplaySource);
       },
     }),
   );
@@ -270,6 +277,28 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     const pick = await vscode.window.showQuickPick(items, { title: "PPO Lab: open the dashboard of a run" });
     if (pick) openDashboard([pick.source]);
+  });
+
+  register("ppoLab.openReplays", async (target?: RunNode | string) => {
+    let dir: string | undefined;
+    if (typeof target === "string") dir = target;
+    else if (target?.kind === "live") dir = target.run.runDir;
+    else if (target?.kind === "past") dir = target.info.dir;
+    if (!dir && target === undefined) {
+      const items = allRunSources().filter((i) => (i.source.kind === "live" ? i.source.run.runDir : i.source.info.dir));
+      if (items.length === 0) {
+        void vscode.window.showInformationMessage("PPO Lab: no runs yet. Run \"PPO Lab: Train Environment\" first.");
+        return;
+      }
+      const pick = await vscode.window.showQuickPick(items, { title: "PPO Lab: open the replays of a run" });
+      if (!pick) return;
+      dir = pick.source.kind === "live" ? pick.source.run.runDir : pick.source.info.dir;
+    }
+    if (!dir) {
+      void vscode.window.showInformationMessage("PPO Lab: this run has no run directory yet; try again once it has started.");
+      return;
+    }
+    ReplaysPanel.show(context.extensionUri, runs, dir, openRunReplaySource);
   });
 
   register("ppoLab.compareRuns", async (target?: RunNode, selected?: RunNode[]) => {

@@ -293,6 +293,11 @@ export class RunManager {
     if (run.live) run.handle?.send({ type: "checkpoint" });
   }
 
+  /** Asks the trainer to record its next episode as a "requested" replay (policy mode when `deterministic`). */
+  recordReplay(run: LiveRun, deterministic = false): void {
+    if (run.live) run.handle?.send({ type: "recordReplay", deterministic });
+  }
+
   /** Stops every live or queued run and resolves when all trainer processes have exited (or `timeoutMs` passed). */
   async stopAll(timeoutMs = 30_000): Promise<void> {
     const pending = this.all.filter((r) => !r.ended);

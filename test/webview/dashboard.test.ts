@@ -311,6 +311,7 @@ describe("dashboard webview", { skip }, () => {
       await p.page.click('vscode-button[data-command="stop"]');
       await p.page.click('vscode-button[data-command="pause"]');
       await p.page.click('vscode-button[data-command="checkpoint"]');
+      await p.page.click('vscode-button[data-command="openReplays"]');
       await p.page.click('vscode-button[data-command="openRunDir"]');
       const commands = (await p.posted()).filter((m) => m.type === "command");
       assert.deepEqual(
@@ -319,6 +320,7 @@ describe("dashboard webview", { skip }, () => {
           ["stop", "run-1"],
           ["pause", "run-1"],
           ["checkpoint", "run-1"],
+          ["openReplays", "run-1"],
           ["openRunDir", "run-1"],
         ],
       );
@@ -330,7 +332,7 @@ describe("dashboard webview", { skip }, () => {
 
       await p.send({ type: "runInfo", info: { ...run.info, status: "failed", live: false, error: "the trainer process exited with code 1" } });
       const buttons = await p.page.$$eval(".run-header vscode-button", (bs) => bs.map((b) => (b as HTMLElement).dataset.command));
-      assert.deepEqual(buttons, ["openRunDir"]);
+      assert.deepEqual(buttons, ["openReplays", "openRunDir"]);
       assert.match((await p.page.textContent(".run-header pre.error")) ?? "", /exited with code 1/);
     });
   });

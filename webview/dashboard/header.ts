@@ -130,6 +130,7 @@ export class RunHeader {
       ckpt.disabled = info.status !== "running" && info.status !== "paused";
       list.push(ckpt);
     }
+    if (info.runDir) list.push(button("Replays", { icon: "play-circle", secondary: true, onClick: cmd("openReplays"), attrs: { "data-command": "openReplays" } }));
     if (info.runDir) list.push(button("Open run directory", { icon: "folder-opened", secondary: true, onClick: cmd("openRunDir"), attrs: { "data-command": "openRunDir" } }));
     this.buttons.replaceChildren(...list);
   }

@@ -245,6 +245,9 @@ export class DashboardPanel implements vscode.Disposable {
       case "openRunDir":
         if (dir) void vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(dir));
         break;
+      case "openReplays":
+        if (dir) void vscode.commands.executeCommand("ppoLab.openReplays", dir);
+        break;
     }
   }
 
