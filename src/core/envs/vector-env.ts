@@ -156,7 +156,31 @@ export function maskDim(space: Space): number {
   return 0;
 }
 
-export class SyncVectorEnv {
+/**
+ * What PPO's rollout loop needs from a vector env: N copies stepped together with same-step auto-reset (the real
+ * final observation kept for truncation bootstrapping), encoded observations and invalid-action masks.
+ * {@link SyncVectorEnv} implements it in process; the Python bridge (src/envs/python) over a subprocess.
+ */
+export interface VectorEnv {
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** Float32 values per encoded observation. */
+  readonly obsDim: number;
+  /** Numbers per action mask (0 when the action space cannot be masked). */
+  readonly maskDim: number;
+  /** `[nEnvs * maskDim]` current invalid-action masks (1 = allowed). */
+  readonly masks: Float32Array;
+  /** True once any env has given an action mask. */
+  readonly masksSeen: boolean;
+  readonly nEnvs: number;
+  /** Resets every copy, env i with seed `seed + i`. @returns `[nEnvs * obsDim]` */
+  reset(seed: number): Float32Array;
+  /** Steps every copy with its stored action row and auto-resets finished ones. */
+  step(actions: Float32Array, actionDim: number): VectorStepResult;
+  close(): void;
+}
+
+export class SyncVectorEnv implements VectorEnv {
   readonly observationSpace: Space;
   readonly actionSpace: Space;
   readonly encoder: ObservationEncoder;

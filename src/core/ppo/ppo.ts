@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Adam, type AdamState } from "../nn/adam";
 import { ObservationNormalizer, RewardScaler } from "../envs/normalize";
-import type { EpisodeRecord, SyncVectorEnv } from "../envs/vector-env";
+import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
 import { Rng } from "../rng";
 import { Box } from "../spaces";
 import { RolloutBuffer } from "./buffer";
@@ -133,7 +133,7 @@ export class PPO {
    * @param now clock in milliseconds, injected so the core has no process globals (only wall-time metrics use it).
    */
   constructor(
-    readonly env: SyncVectorEnv,
+    readonly env: VectorEnv,
     readonly config: PPOConfig,
     private readonly now: () => number = Date.now,
   ) {
