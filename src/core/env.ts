@@ -4,6 +4,7 @@
  * An environment file's default export is a class (or factory) whose instances satisfy {@link Env}. Types are
  * structural, so a user's file needs no import. See DESIGN.md "The environment-file contract".
  */
+import type { RenderFrame } from "./replay/types";
 import type { SpaceSpec } from "./spaces";
 
 /** An observation as an env returns it: a flat array of numbers (row-major for multi-dimensional Boxes). */
@@ -37,11 +38,8 @@ export interface StepResult {
   info?: Record<string, unknown>;
 }
 
-/** A frame from `render()`; the replay issue defines the full shape of scenes. */
-export type Frame =
-  | { type: "rgb"; width: number; height: number; data: Uint8Array }
-  | { type: "scene"; width: number; height: number; shapes: unknown[] }
-  | { type: "text"; text: string };
+/** A frame from `render()`: raw pixels, a vector scene or text (replay/types.ts defines each shape). */
+export type Frame = RenderFrame;
 
 /** The environment interface every env file's default export must produce. */
 export interface Env {

@@ -118,6 +118,11 @@ export interface ReplaySpaces {
   actionKind: "discrete" | "continuous" | "binary";
   /** Components of a discrete action: one `n` per component. */
   actionNvec?: number[];
+  /**
+   * First value of each discrete component (Gymnasium's `start`, default 0): the recorded action of a discrete
+   * component is `actionStart[i] + k` where `k` indexes its probability vector.
+   */
+  actionStart?: number[];
   /** Box action bounds (clipped action applied to the env lies in them). */
   actionLow?: number[];
   actionHigh?: number[];
