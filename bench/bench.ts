@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     .option("--only <keys>", `comma-separated subset of ${[...CASES, ...LEARNING_CASES].map((c) => c.key).join(",")}`)
     .option("--learning", "run the long learning targets (Acrobot, MountainCar, MountainCarContinuous, GridWorld) instead")
     .option("--seed <n>", "seed", "1")
-    .option("--backend <name>", "auto | tensorflow | wasm | cpu", "auto")
+    .option("--backend <name>", "auto | js | tensorflow | wasm | cpu", "auto")
     .parse(process.argv);
   const opts = program.opts<{
     json?: boolean;

@@ -37,9 +37,9 @@ export function configurationContribution(): unknown[] {
       properties: {
         "ppoLab.trainer.backend": {
           type: "string",
-          enum: ["auto", "tensorflow", "wasm", "cpu"],
+          enum: ["auto", "tensorflow", "wasm", "cpu", "js"],
           default: "auto",
-          markdownDescription: "TensorFlow.js backend for the trainer: `auto` uses `@tensorflow/tfjs-node` when it loads, else WebAssembly, else plain JavaScript.",
+          markdownDescription: "Compute engine for the trainer: `auto` and `js` train with the built-in JavaScript engine (fastest for PPO's small networks); `tensorflow` (`@tensorflow/tfjs-node`, optional), `wasm` and `cpu` use TensorFlow.js.",
         },
         "ppoLab.runsDirectory": {
           type: "string",

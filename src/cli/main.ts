@@ -287,7 +287,7 @@ export function makeProgram(): Command {
     .option("-t, --timesteps <n>", "total environment steps", positiveInt("--timesteps"))
     .option("-s, --seed <n>", "random seed", nonNegativeInt("--seed"))
     .option("--n-envs <n>", "parallel env copies", positiveInt("--n-envs"))
-    .addOption(new Option("-b, --backend <name>", "TensorFlow.js backend").choices(["auto", "tensorflow", "wasm", "cpu"]))
+    .addOption(new Option("-b, --backend <name>", "compute engine: auto (= js), js, or a TensorFlow.js backend").choices(["auto", "js", "tensorflow", "wasm", "cpu"]))
     .option("-o, --out <dir>", "folder for run directories", ".ppo-lab/runs")
     .option("-q, --quiet", "print only the final line")
     .option("--json", "print one JSON message per line (machine-readable)")

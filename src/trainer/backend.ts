@@ -1,19 +1,21 @@
 /**
- * TensorFlow.js backend selection for the trainer and the CLI.
+ * Compute engine selection for the trainer and the CLI.
  *
- * `auto` tries `@tensorflow/tfjs-node` (native TensorFlow; an optional dependency that is often absent), then the
- * WebAssembly backend, then the pure-JS `cpu` backend. The choice and the reason for any fallback are recorded in
- * the run.
+ * `auto` and `js` select the built-in JavaScript engine (src/core/ppo/js-policy.ts: hand-written forward and backward
+ * passes over Float32Arrays), which trains PPO's small MLPs several times faster than any TF.js backend on a CPU
+ * (`npm run bench` compares them); TF.js then runs on its `cpu` backend for the little tensor work outside training
+ * (exporting a model). `tensorflow` (`@tensorflow/tfjs-node`, an optional dependency that is often absent), `wasm`
+ * and `cpu` train with TF.js autograd on that backend. The choice is recorded in run.json.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 
-export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | "js" | "tensorflow" | "wasm" | "cpu";
 
 export interface BackendChoice {
-  /** The TF.js backend name in use: "tensorflow", "wasm" or "cpu". */
+  /** The engine in use: "js", or the TF.js backend name "tensorflow", "wasm" or "cpu". */
   name: string;
   /** Why earlier candidates were skipped, for the log and run.json. */
   notes: string[];
@@ -70,7 +72,12 @@ let wasmConfigured = false;
  */
 export async function selectBackend(preference: BackendPreference): Promise<BackendChoice> {
   const notes: string[] = [];
-  const order: string[] = preference === "auto" ? ["tensorflow", "wasm", "cpu"] : [preference];
+  if (preference === "auto" || preference === "js") {
+    const problem = await trySet("cpu");
+    if (problem) notes.push(`${problem} (only model export needs TF.js with the js engine)`);
+    return { name: "js", notes };
+  }
+  const order: string[] = [preference];
   for (const name of order) {
     let problem: string | undefined;
     if (name === "tensorflow") {
@@ -89,17 +96,14 @@ export async function selectBackend(preference: BackendPreference): Promise<Back
     } else if (name === "cpu") {
       problem = await trySet("cpu");
     } else {
-      problem = `unknown backend "${name}" (use auto, tensorflow, wasm or cpu)`;
+      problem = `unknown backend "${name}" (use auto, js, tensorflow, wasm or cpu)`;
     }
     if (!problem) return { name: tf.getBackend(), notes };
-    if (preference !== "auto") {
-      const fix =
-        name === "tensorflow"
-          ? ' Install it with "npm install @tensorflow/tfjs-node" (it downloads libtensorflow), or use --backend wasm.'
-          : "";
-      throw new BackendError(problem + fix);
-    }
-    notes.push(problem);
+    const fix =
+      name === "tensorflow"
+        ? ' Install it with "npm install @tensorflow/tfjs-node" (it downloads libtensorflow), or use --backend js or wasm.'
+        : "";
+    throw new BackendError(problem + fix);
   }
   throw new BackendError(`no TensorFlow.js backend could be initialised: ${notes.join("; ")}`);
 }

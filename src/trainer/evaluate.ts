@@ -3,7 +3,8 @@
  */
 import { ObservationNormalizer } from "../core/envs/normalize";
 import { SyncVectorEnv } from "../core/envs/vector-env";
-import { ActorCritic } from "../core/ppo/policy";
+import { JsActorCritic } from "../core/ppo/js-policy";
+import { ActorCritic, type PolicyNetwork } from "../core/ppo/policy";
 import { Rng } from "../core/rng";
 import { loadEnv } from "../envs/loader";
 import { selectBackend, type BackendPreference } from "./backend";
@@ -48,13 +49,16 @@ export async function evaluatePolicy(target: string, opts: EvalOptions = {}): Pr
   const episodes = opts.episodes ?? 10;
   if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
   const r = resolveCheckpoint(target, opts.step);
-  await selectBackend(opts.backend ?? "auto");
+  const engine = await selectBackend(opts.backend ?? "auto");
   const loaded = await loadEnv(opts.env ?? r.info.envFile, { cwd: opts.cwd });
   const config = { ...r.config, nEnvs: 1 };
   const vec = new SyncVectorEnv(makeEnvs(loaded, config));
   try {
     assertSameSpaces(r.checkpoint, vec.observationSpace.spec, vec.actionSpace.spec, loaded.file);
-    const policy = new ActorCritic(vec.obsDim, vec.actionSpace, config, new Rng(0));
+    const policy: PolicyNetwork =
+      engine.name === "js"
+        ? new JsActorCritic(vec.obsDim, vec.actionSpace, config, new Rng(0), 1)
+        : new ActorCritic(vec.obsDim, vec.actionSpace, config, new Rng(0));
     try {
       policy.setWeights(r.checkpoint.weights);
       const stats = (r.checkpoint.normalization as { observation?: { mean: number[]; var: number[]; count: number } } | undefined)?.observation;

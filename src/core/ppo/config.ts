@@ -53,7 +53,10 @@ export interface PPOConfig {
   /** Options passed to the env class constructor or factory. */
   envKwargs: Record<string, unknown>;
   seed: number;
-  backend: "auto" | "tensorflow" | "wasm" | "cpu";
+  /**
+   * Compute engine: `js` (hand-written forward/backward, src/core/ppo/js-policy.ts) or a TF.js backend; `auto` = js.
+   */
+  backend: "auto" | "tensorflow" | "wasm" | "cpu" | "js";
   /** Episodes in the `ep_rew_mean` window (SB3 `stats_window_size`). */
   statsWindowSize: number;
   /** Save a checkpoint every this many updates (0 = only the final one). */
@@ -264,7 +267,7 @@ export const CONFIG_SCHEMA = {
     maxEpisodeSteps: { anyOf: [positiveInt, { type: "null" }] },
     envKwargs: { type: "object" },
     seed: { type: "integer", minimum: 0, maximum: 2147483647 },
-    backend: { enum: ["auto", "tensorflow", "wasm", "cpu"] },
+    backend: { enum: ["auto", "tensorflow", "wasm", "cpu", "js"] },
     statsWindowSize: positiveInt,
     checkpointEvery: { type: "integer", minimum: 0 },
     diagnostics: DIAGNOSTICS_SCHEMA,

@@ -30,7 +30,27 @@ export interface ActResult {
   values: Float32Array;
 }
 
-export class ActorCritic {
+/**
+ * What the rollout, evaluation and checkpoints need from a policy, whichever compute engine runs it: ActorCritic
+ * (TF.js) or JsActorCritic (js-policy.ts). Parameter names and shapes are the same in both, so checkpoints move
+ * between engines.
+ */
+export interface PolicyNetwork {
+  readonly obsDim: number;
+  readonly actionDim: number;
+  readonly noiseDim: number;
+  readonly noiseKind: "uniform" | "normal";
+  readonly kind: "categorical" | "multi-categorical" | "bernoulli" | "gaussian";
+  readonly maskDim: number;
+  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic?: boolean, masks?: Float32Array): ActResult;
+  predictValues(obs: Float32Array, batch: number): Float32Array;
+  stdValues(): Float32Array | undefined;
+  getWeights(): Record<string, { shape: number[]; data: Float32Array }>;
+  setWeights(weights: Record<string, { shape: number[]; data: Float32Array }>): void;
+  dispose(): void;
+}
+
+export class ActorCritic implements PolicyNetwork {
   readonly actor: Mlp;
   readonly critic: Mlp;
   readonly logStd: tf.Variable | undefined;

@@ -12,7 +12,8 @@ import { Box } from "../spaces";
 import { RolloutBuffer } from "./buffer";
 import { minibatchSize, type PPOConfig } from "./config";
 import { computeGae } from "./gae";
-import { ActorCritic } from "./policy";
+import { clipGradNorm, JsActorCritic, JsAdam, type MinibatchArrays } from "./js-policy";
+import { ActorCritic, type PolicyNetwork } from "./policy";
 
 /** One row of `metrics.jsonl`, SB3/CleanRL names. NaN where a value is undefined (e.g. no finished episode). */
 export interface UpdateMetrics {
@@ -108,9 +109,22 @@ export interface PPOState {
 
 const METRIC_COUNT = 9; // pg, vf, ent, k3, k1, clipfrac, ratioMin, ratioMax, gradNorm
 
+/**
+ * The compute engine a `backend` setting trains with: `js` (hand-written forward/backward over Float32Arrays,
+ * js-policy.ts; the default through `auto`, several times faster for PPO's small MLPs) or `tfjs` (TF.js autograd on
+ * the tensorflow / wasm / cpu backend).
+ */
+export function engineOf(backend: PPOConfig["backend"]): "js" | "tfjs" {
+  return backend === "auto" || backend === "js" ? "js" : "tfjs";
+}
+
 export class PPO {
-  readonly policy: ActorCritic;
-  readonly optimizer: Adam;
+  readonly policy: PolicyNetwork;
+  readonly optimizer: { getState(): AdamState; setState(state: AdamState): void; dispose(): void };
+  /** Which engine computes the networks (see {@link engineOf}). */
+  readonly engine: "js" | "tfjs";
+  private readonly tfModel?: { policy: ActorCritic; optimizer: Adam };
+  private readonly jsModel?: { policy: JsActorCritic; optimizer: JsAdam };
   readonly buffer: RolloutBuffer;
   readonly obsNormalizer: ObservationNormalizer | undefined;
   readonly rewardScaler: RewardScaler | undefined;
@@ -139,8 +153,17 @@ export class PPO {
   ) {
     this.rng = new Rng(config.seed);
     const policyRng = new Rng(config.seed + 1);
-    this.policy = new ActorCritic(env.obsDim, env.actionSpace, config, policyRng);
-    this.optimizer = new Adam(this.policy.params, 0.9, 0.999, 1e-5);
+    this.engine = engineOf(config.backend);
+    if (this.engine === "js") {
+      const policy = new JsActorCritic(env.obsDim, env.actionSpace, config, policyRng, Math.max(env.nEnvs, minibatchSize(config)));
+      this.jsModel = { policy, optimizer: new JsAdam(policy, 0.9, 0.999, 1e-5) };
+    } else {
+      const policy = new ActorCritic(env.obsDim, env.actionSpace, config, policyRng);
+      this.tfModel = { policy, optimizer: new Adam(policy.params, 0.9, 0.999, 1e-5) };
+    }
+    const model = this.jsModel ?? (this.tfModel as { policy: ActorCritic; optimizer: Adam });
+    this.policy = model.policy;
+    this.optimizer = model.optimizer;
     this.buffer = new RolloutBuffer(config.nSteps, env.nEnvs, env.obsDim, this.policy.actionDim, this.policy.maskDim);
     if (config.normalizeObservation) this.obsNormalizer = new ObservationNormalizer(env.obsDim, config.clipObservation);
     if (config.normalizeReward) this.rewardScaler = new RewardScaler(env.nEnvs, config.gamma, config.clipReward);
@@ -287,14 +310,15 @@ export class PPO {
     clipRange: number,
     masks?: tf.Tensor2D,
   ): { loss: tf.Scalar; stats: tf.Tensor1D } {
-    const dist = this.policy.distribution(obs, masks);
+    const policy = this.tfPolicy();
+    const dist = policy.distribution(obs, masks);
     const newLogProbs = dist.logProb(actions);
     const logRatio = tf.sub(newLogProbs, oldLogProbs);
     const ratio = tf.exp(logRatio);
     const pg1 = tf.mul(tf.neg(advantages), ratio);
     const pg2 = tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
     const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-    const values = this.policy.value(obs);
+    const values = policy.value(obs);
     let vfLoss: tf.Scalar;
     const vfErr = tf.square(tf.sub(values, returns));
     if (this.config.clipRangeVf !== null) {
@@ -311,6 +335,31 @@ export class PPO {
     const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), "float32"));
     const stats = tf.stack([pgLoss, vfLoss, entropy, k3, k1, clipFrac, tf.min(ratio), tf.max(ratio)]) as tf.Tensor1D;
     return { loss, stats };
+  }
+
+  /**
+   * One gradient step on the js engine: the loss of {@link ppoLoss} and its hand-derived gradient (js-policy.ts),
+   * global gradient-norm clipping (core detail 11) and Adam, all on Float32Arrays.
+   * @returns the minibatch statistics
+   */
+  private gradientStepJs(
+    batch: MinibatchArrays,
+    m: number,
+    clipRange: number,
+    lr: number,
+  ): Omit<MinibatchStats, "epoch"> {
+    const { policy, optimizer } = this.jsModel as { policy: JsActorCritic; optimizer: JsAdam };
+    const { clipRangeVf, entCoef, vfCoef, maxGradNorm } = this.config;
+    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef }); // loss.backward()
+    const gradNorm = clipGradNorm(policy.grads, maxGradNorm); // nn.utils.clip_grad_norm_
+    optimizer.apply(lr); // optimizer.step()
+    return { ...loss, gradNorm };
+  }
+
+  /** The TF.js policy (engine `tfjs`). @throws Error on the js engine, which has no tensors. */
+  private tfPolicy(): ActorCritic {
+    if (!this.tfModel) throw new Error("ppoLoss needs the tfjs engine; this PPO runs on the js engine (backend auto/js)");
+    return this.tfModel.policy;
   }
 
   /**
@@ -397,6 +446,12 @@ export class PPO {
         } else {
           for (let k = 0; k < m; k++) adv[k] = advantages[indices[start + k]];
         }
+        if (this.jsModel) {
+          const batch = { obs: obsArr, actions: actArr, oldLogProbs: oldLp, advantages: adv, returns: ret, oldValues: oldV, masks: maskArr };
+          collected.push({ epoch, ...this.gradientStepJs(batch, m, clipRange, lr) });
+          continue;
+        }
+        const { policy, optimizer } = this.tfModel as { policy: ActorCritic; optimizer: Adam };
         const stats = tf.tidy(() => {
           const obsT = tf.tensor2d(obsArr, [m, d]);
           const actT = a === 1 && this.policy.noiseKind === "uniform" ? tf.tensor1d(actArr) : tf.tensor2d(actArr, [m, a]);
@@ -406,19 +461,19 @@ export class PPO {
           const retT = tf.tensor1d(ret);
           const oldVT = tf.tensor1d(oldV);
           let lossStats: tf.Tensor1D | undefined;
-          const vars = this.policy.params.map((p) => p.variable);
+          const vars = policy.params.map((p) => p.variable);
           const { grads } = tf.variableGrads(() => {
             const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT);
             lossStats = tf.keep(r.stats);
             return r.loss;
           }, vars);
-          const gradList = this.policy.params.map((p) => grads[p.variable.name]);
+          const gradList = policy.params.map((p) => grads[p.variable.name]);
           const sq = gradList.map((g) => tf.sum(tf.square(g)));
           const gradNorm = tf.sqrt(tf.addN(sq));
           // Global gradient-norm clipping (core detail 11), as torch.nn.utils.clip_grad_norm_.
           const coef = tf.minimum(tf.div(cfg.maxGradNorm, tf.add(gradNorm, 1e-6)), 1);
           const clipped = gradList.map((g) => tf.mul(g, coef));
-          this.optimizer.apply(clipped, lr);
+          optimizer.apply(clipped, lr);
           const out = tf.concat([lossStats as tf.Tensor1D, gradNorm.reshape([1]) as tf.Tensor1D]);
           (lossStats as tf.Tensor1D).dispose();
           return out;
