@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { dashboardHtml } from "../../src/extension/panels/dashboard-html";
+import { replaysHtml } from "../../src/extension/panels/replays-html";
 import type { FromDashboardMessage, ToDashboardMessage } from "../../src/protocol";
 import { THEMES, themeStyle, type ThemeName } from "./themes";
 
@@ -52,6 +53,8 @@ export interface OpenOptions {
   height?: number;
   /** What `getState()` returns at load (a restored panel). */
   state?: unknown;
+  /** Which webview to load (default: the dashboard). */
+  app?: "dashboard" | "replays";
 }
 
 export class Harness {
@@ -103,9 +106,11 @@ export class Harness {
         };
       };
     `);
-    await page.goto(`${this.origin}/?theme=${o.theme ?? "dark"}`);
+    const app = o.app ?? "dashboard";
+    await page.goto(`${this.origin}/?theme=${o.theme ?? "dark"}&app=${app}`);
+    const global = app === "replays" ? "ppoLabReplays" : "ppoLabDashboard";
     // (page.waitForFunction compiles its predicate in the page, which the CSP forbids: poll from here instead.)
-    await waitFor(() => page.evaluate(() => "ppoLabDashboard" in window), "the dashboard bundle to start").catch((e: Error) => {
+    await waitFor(() => page.evaluate((g) => g in window, global), `the ${app} bundle to start`).catch((e: Error) => {
       throw new Error(`${e.message}; page errors: ${errors.join("; ") || "none"}`);
     });
     return new DashboardPage(page, errors);
@@ -138,11 +143,12 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, origin: stri
     const theme = (url.searchParams.get("theme") ?? "dark") as ThemeName;
     const t = THEMES[theme] ?? THEMES.dark;
     // What VS Code does: theme variables on <html style>, the theme kind on <body>.
-    const html = dashboardHtml({
+    const app = url.searchParams.get("app") === "replays" ? "replays" : "dashboard";
+    const html = (app === "replays" ? replaysHtml : dashboardHtml)({
       cspSource: origin,
       nonce: crypto.randomBytes(16).toString("base64"),
-      scriptUri: `${origin}/dist/webview/dashboard.js`,
-      styleUri: `${origin}/media/dashboard.css`,
+      scriptUri: `${origin}/dist/webview/${app}.js`,
+      styleUri: `${origin}/media/${app}.css`,
       codiconUri: `${origin}/dist/webview/codicons/codicon.css`,
     })
       .replace("<html lang=\"en\">", `<html lang="en" style="${themeStyle(theme)}">`)

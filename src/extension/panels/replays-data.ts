@@ -3,6 +3,7 @@
  * per-request cap (so one message never asks the reader for more than a chunk), reads through a `ReplaySource`, turns
  * RGB frames into base64 for the message, and turns every failure into an error response instead of a throw.
  */
+import { RunReplaySource } from "../../core/replay/source";
 import type { RenderFrame, ReplaySource, ReplaySummary } from "../../core/replay/types";
 import type { ReplayRequest, ReplayResult, ToReplaysMessage, WireFrame } from "../../protocol";
 
@@ -103,27 +104,7 @@ export class ReplayServer {
   }
 }
 
-/** A source for a run whose replays cannot be read in this build: lists nothing and says why on every read. */
-export class UnavailableReplaySource implements ReplaySource {
-  constructor(private readonly reason: string) {}
-  async list(): Promise<ReplaySummary[]> {
-    throw new Error(this.reason);
-  }
-  async header(): Promise<never> {
-    throw new Error(this.reason);
-  }
-  async steps(): Promise<never> {
-    throw new Error(this.reason);
-  }
-  async frames(): Promise<never> {
-    throw new Error(this.reason);
-  }
-}
-
-/**
- * THE PLUG-IN POINT for the on-disk replay reader: returns the `ReplaySource` of a run directory. Until the
- * recording side's reader (src/core/replay/) is in this build, every read says so.
- */
+/** The `ReplaySource` of a run directory: the run's `replays/` folder, read by byte ranges (RunReplaySource). */
 export function openRunReplaySource(runDir: string): ReplaySource {
-  return new UnavailableReplaySource(`no replay reader for ${runDir} in this build (src/core/replay has no store reader yet)`);
+  return new RunReplaySource(runDir);
 }
