@@ -34,12 +34,16 @@
  *   Gymnasium's solved threshold (`reward_threshold`) is -100.
  */
 
+import type { SceneFrame, SceneShape } from "ppo-lab";
+
 /** Gymnasium registers Acrobot-v1 with a 500-step time limit; the trainer applies it as `truncated`. */
 export const maxEpisodeSteps = 500;
 
 /** Seconds per step (one RK4 step). */
 const DT = 0.2;
 const LINK_LENGTH_1 = 1.0;
+/** Length of the second link: only drawn (the dynamics need only the first length, as in Gymnasium). */
+const LINK_LENGTH_2 = 1.0;
 const LINK_MASS_1 = 1.0;
 const LINK_MASS_2 = 1.0;
 const LINK_COM_POS_1 = 0.5;
@@ -200,8 +204,39 @@ export default class Acrobot {
     return { observation: this.observe(), reward: terminated ? 0.0 : -1.0, terminated, truncated: false, info: {} };
   }
 
+  /**
+   * A vector scene in Gymnasium's proportions (500 x 500, y up, 2.2 link lengths from the centre to the edge): the
+   * goal line at a tip height of 1, the two links (hanging down at angle 0) and their joints.
+   */
+  render(): SceneFrame {
+    const S = 500;
+    const scale = S / (2 * (LINK_LENGTH_1 + LINK_LENGTH_2 + 0.2));
+    const c = S / 2;
+    if (this.state === undefined) return notReset(S, S, "Acrobot");
+    const [t1, t2] = this.state;
+    const p1: [number, number] = [c + LINK_LENGTH_1 * Math.sin(t1) * scale, c - LINK_LENGTH_1 * Math.cos(t1) * scale];
+    const p2: [number, number] = [p1[0] + LINK_LENGTH_2 * Math.sin(t1 + t2) * scale, p1[1] - LINK_LENGTH_2 * Math.cos(t1 + t2) * scale];
+    const w = 0.2 * scale;
+    const link = (from: [number, number], angle: number, length: number): SceneShape => ({
+      type: "group",
+      transform: { translate: [round(from[0]), round(from[1])], rotate: round(angle - Math.PI / 2, 4) },
+      shapes: [{ type: "rect", x: 0, y: round(-w / 2), width: round(length * scale), height: round(w), fill: "#00cccc" }],
+    });
+    const torque = this.lastAction === undefined ? 0 : AVAIL_TORQUE[this.lastAction];
+    const shapes: SceneShape[] = [
+      { type: "line", points: [[round(c - 2.2 * scale), round(c + scale)], [round(c + 2.2 * scale), round(c + scale)]], stroke: "#000000", lineWidth: 1 },
+      link([c, c], t1, LINK_LENGTH_1),
+      link(p1, t1 + t2, LINK_LENGTH_2),
+      { type: "circle", x: c, y: c, radius: round(0.1 * scale), fill: "#cccc00" },
+      { type: "circle", x: round(p1[0]), y: round(p1[1]), radius: round(0.1 * scale), fill: "#cccc00" },
+      { type: "circle", x: round(p2[0]), y: round(p2[1]), radius: round(0.05 * scale), fill: "#007a7a" },
+      { type: "text", x: 10, y: S - 24, text: `step ${this.steps}  torque ${torque > 0 ? "+" : ""}${torque}`, size: 16, fill: "#555555" },
+    ];
+    return { type: "scene", width: S, height: S, yUp: true, background: "#ffffff", shapes };
+  }
+
   /** A text frame: the angles, the tip height (the goal is a height above 1) and the last torque. */
-  render(): { type: "text"; text: string } {
+  renderText(): { type: "text"; text: string } {
     if (this.state === undefined) return { type: "text", text: "Acrobot (not reset yet)" };
     const [t1, t2, w1, w2] = this.state;
     const tip = -Math.cos(t1) - Math.cos(t1 + t2);
@@ -227,4 +262,15 @@ export default class Acrobot {
     const [t1, t2, w1, w2] = this.state!;
     return [Math.cos(t1), Math.sin(t1), Math.cos(t2), Math.sin(t2), w1, w2];
   }
+}
+
+/** `v` rounded to `digits` decimals (keeps scene frames small). */
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
+
+/** The scene shown before the first reset. */
+function notReset(width: number, height: number, name: string): SceneFrame {
+  return { type: "scene", width, height, yUp: true, background: "#ffffff", shapes: [{ type: "text", x: width / 2, y: height / 2, text: `${name} (not reset yet)`, size: 18, align: "center", fill: "#555555" }] };
 }

@@ -19,6 +19,8 @@
  * - Truncation: never by the env itself; the trainer's time-limit wrapper cuts episodes at {@link maxEpisodeSteps}.
  */
 
+import type { SceneFrame, SceneShape } from "ppo-lab";
+
 /** Gymnasium registers CartPole-v1 with a 500-step time limit; the trainer applies it as `truncated`. */
 export const maxEpisodeSteps = 500;
 
@@ -162,8 +164,36 @@ export default class CartPole {
     return { observation: [...this.state], reward, terminated, truncated: false, info: {} };
   }
 
+  /**
+   * A vector scene in Gymnasium's proportions (600 x 400, y up, 125 units per metre): the track, the cart (50 x 30)
+   * at the cart's position and the pole (10 x 125, one metre) leaning by the pole angle.
+   */
+  render(): SceneFrame {
+    const W = 600;
+    const H = 400;
+    const scale = W / (2 * X_THRESHOLD);
+    const trackY = 100;
+    if (this.state === undefined) return notReset(W, H, "CartPole");
+    const [x, , theta] = this.state;
+    const cartX = x * scale + W / 2;
+    const shapes: SceneShape[] = [
+      { type: "line", points: [[0, trackY], [W, trackY]], stroke: "#000000", lineWidth: 1 },
+      { type: "rect", x: round(cartX - 25), y: trackY - 15, width: 50, height: 30, fill: "#000000" },
+      {
+        type: "group",
+        transform: { translate: [round(cartX), trackY + 7.5], rotate: round(-theta, 4) },
+        shapes: [
+          { type: "rect", x: -5, y: -5, width: 10, height: 2 * HALF_LENGTH * scale, fill: "#ca9865" },
+          { type: "circle", x: 0, y: 0, radius: 5, fill: "#8184cb" },
+        ],
+      },
+      { type: "text", x: 10, y: H - 24, text: `step ${this.steps}`, size: 16, fill: "#555555" },
+    ];
+    return { type: "scene", width: W, height: H, yUp: true, background: "#ffffff", shapes };
+  }
+
   /** A text frame: the numbers and a one-line sketch of the track, the cart and the pole's lean. */
-  render(): { type: "text"; text: string } {
+  renderText(): { type: "text"; text: string } {
     if (this.state === undefined) return { type: "text", text: "CartPole (not reset yet)" };
     const [x, xDot, theta, thetaDot] = this.state;
     const width = 49;
@@ -184,4 +214,15 @@ export default class CartPole {
   close(): void {
     // Nothing to release.
   }
+}
+
+/** `v` rounded to `digits` decimals (keeps scene frames small). */
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
+
+/** The scene shown before the first reset. */
+function notReset(width: number, height: number, name: string): SceneFrame {
+  return { type: "scene", width, height, yUp: true, background: "#ffffff", shapes: [{ type: "text", x: width / 2, y: height / 2, text: `${name} (not reset yet)`, size: 18, align: "center", fill: "#555555" }] };
 }

@@ -45,6 +45,8 @@
  * out (the info is then `{}`).
  */
 
+import type { SceneFrame, SceneShape } from "ppo-lab";
+
 /** Episodes are cut after 100 steps (about six times the longest shortest path of the default layout). */
 export const maxEpisodeSteps = 100;
 
@@ -206,8 +208,39 @@ export default class GridWorld {
     return { observation: this.cell, reward: -1, terminated: this.terminated, truncated: false, info: this.info() };
   }
 
+  /**
+   * A vector scene, one unit per cell (y down): floor, walls, the goal (green) and the agent (blue), with the step
+   * count and the last move in a band under the grid.
+   */
+  render(): SceneFrame {
+    const band = 0.8;
+    const W = this.cols;
+    const H = this.rows + band;
+    if (this.cell === undefined) {
+      return { type: "scene", width: W, height: H, background: "#ffffff", shapes: [{ type: "text", x: W / 2, y: H / 2, text: "GridWorld (not reset yet)", size: 0.5, align: "center", fill: "#555555" }] };
+    }
+    const shapes: SceneShape[] = [{ type: "rect", x: 0, y: 0, width: W, height: this.rows, fill: "#f4f4f4" }];
+    for (let r = 0; r < this.rows; r++) {
+      for (let c = 0; c < this.cols; c++) {
+        const i = r * this.cols + c;
+        if (this.walls[i]) shapes.push({ type: "rect", x: c, y: r, width: 1, height: 1, fill: "#3c3c46" });
+        else shapes.push({ type: "rect", x: c + 0.02, y: r + 0.02, width: 0.96, height: 0.96, fill: "#ffffff", stroke: "#d0d0d0", lineWidth: 0.02 });
+      }
+    }
+    const cellXY = (i: number): [number, number] => [i % this.cols, Math.floor(i / this.cols)];
+    const [gx, gy] = cellXY(this.goal);
+    shapes.push({ type: "rect", x: gx + 0.1, y: gy + 0.1, width: 0.8, height: 0.8, fill: "#59a14f" });
+    shapes.push({ type: "text", x: gx + 0.5, y: gy + 0.68, text: "G", size: 0.5, align: "center", fill: "#ffffff" });
+    const [ax, ay] = cellXY(this.cell);
+    shapes.push({ type: "circle", x: ax + 0.5, y: ay + 0.5, radius: 0.32, fill: "#4e79a7", stroke: "#ffffff", lineWidth: 0.04 });
+    const move = this.lastAction === undefined ? "" : `  move: ${ACTION_NAMES[this.lastAction]}`;
+    const done = this.terminated ? "  (goal reached)" : "";
+    shapes.push({ type: "text", x: 0.1, y: this.rows + band * 0.7, text: `step ${this.steps}${move}${done}`, size: band * 0.55, fill: "#555555" });
+    return { type: "scene", width: W, height: H, background: "#ffffff", shapes };
+  }
+
   /** A text frame: the grid with the agent `A`, the goal `G` and walls `#`, and the last move. */
-  render(): { type: "text"; text: string } {
+  renderText(): { type: "text"; text: string } {
     if (this.cell === undefined) return { type: "text", text: "GridWorld (not reset yet)" };
     const lines: string[] = [];
     for (let r = 0; r < this.rows; r++) {

@@ -27,6 +27,8 @@
  *   Gymnasium's solved threshold (`reward_threshold`) is 90.
  */
 
+import type { SceneFrame, SceneShape } from "ppo-lab";
+
 /** Gymnasium registers MountainCarContinuous-v0 with a 999-step time limit; the trainer applies it as `truncated`. */
 export const maxEpisodeSteps = 999;
 
@@ -149,8 +151,49 @@ export default class MountainCarContinuous {
     return { observation: [...this.state], reward, terminated, truncated: false, info: {} };
   }
 
+  /**
+   * A vector scene in Gymnasium's proportions (600 x 400, y up, the valley from -1.2 to 0.6 across the width): the hill
+   * `0.45 sin(3 x) + 0.55` as filled ground, the car (40 x 20 on two wheels) tilted with the slope, and the flag at the
+   * goal position.
+   */
+  render(): SceneFrame {
+    const W = 600;
+    const H = 400;
+    const scale = W / (MAX_POSITION - MIN_POSITION);
+    if (this.state === undefined) return notReset(W, H, "MountainCarContinuous");
+    const position = this.state[0];
+    const height = (x: number): number => Math.sin(3 * x) * 0.45 + 0.55;
+    const sx = (x: number): number => round((x - MIN_POSITION) * scale);
+    const ground: [number, number][] = [[0, 0]];
+    for (let i = 0; i <= 60; i++) {
+      const x = MIN_POSITION + ((MAX_POSITION - MIN_POSITION) * i) / 60;
+      ground.push([sx(x), round(height(x) * scale)]);
+    }
+    ground.push([W, 0]);
+    const clearance = 10;
+    const flagX = sx(GOAL_POSITION);
+    const flagY = round(height(GOAL_POSITION) * scale);
+    const shapes: SceneShape[] = [
+      { type: "polygon", points: ground, fill: "#e8e2d0" },
+      { type: "line", points: ground.slice(1, -1), stroke: "#000000", lineWidth: 2 },
+      { type: "line", points: [[flagX, flagY], [flagX, flagY + 50]], stroke: "#000000", lineWidth: 2 },
+      { type: "polygon", points: [[flagX, flagY + 50], [flagX, flagY + 40], [flagX + 25, flagY + 45]], fill: "#cccc00" },
+      {
+        type: "group",
+        transform: { translate: [sx(position), round(clearance + height(position) * scale)], rotate: round(Math.cos(3 * position), 4) },
+        shapes: [
+          { type: "rect", x: -20, y: 0, width: 40, height: 20, fill: "#000000" },
+          { type: "circle", x: 10, y: 0, radius: 8, fill: "#808080" },
+          { type: "circle", x: -10, y: 0, radius: 8, fill: "#808080" },
+        ],
+      },
+      { type: "text", x: 10, y: H - 24, text: `step ${this.steps}  force ${this.lastForce === undefined ? "-" : this.lastForce.toFixed(2)}`, size: 16, fill: "#555555" },
+    ];
+    return { type: "scene", width: W, height: H, yUp: true, background: "#ffffff", shapes };
+  }
+
   /** A text frame: position, velocity, the last force and a one-line sketch of the valley with the flag. */
-  render(): { type: "text"; text: string } {
+  renderText(): { type: "text"; text: string } {
     if (this.state === undefined) return { type: "text", text: "MountainCarContinuous (not reset yet)" };
     const [position, velocity] = this.state;
     const width = 49;
@@ -167,4 +210,15 @@ export default class MountainCarContinuous {
   close(): void {
     // Nothing to release.
   }
+}
+
+/** `v` rounded to `digits` decimals (keeps scene frames small). */
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
+
+/** The scene shown before the first reset. */
+function notReset(width: number, height: number, name: string): SceneFrame {
+  return { type: "scene", width, height, yUp: true, background: "#ffffff", shapes: [{ type: "text", x: width / 2, y: height / 2, text: `${name} (not reset yet)`, size: 18, align: "center", fill: "#555555" }] };
 }

@@ -18,6 +18,8 @@
  *   {@link maxEpisodeSteps}.
  */
 
+import type { SceneFrame, SceneShape } from "ppo-lab";
+
 /** Gymnasium registers Pendulum-v1 with a 200-step time limit; the trainer applies it as `truncated`. */
 export const maxEpisodeSteps = 200;
 
@@ -143,8 +145,69 @@ export default class Pendulum {
     return { observation: this.observe(), reward: -costs, terminated: false, truncated: false, info: {} };
   }
 
+  /**
+   * A vector scene in Gymnasium's proportions (500 x 500, y up, the rod 1 m long and 0.2 m wide, 2.2 m from the centre
+   * to the edge): the rod at the pendulum's angle (0 = up, counter-clockwise positive), the pivot, and the last torque
+   * as an arc arrow around the pivot whose length grows with |torque| (counter-clockwise for a positive torque).
+   */
+  render(): SceneFrame {
+    const S = 500;
+    const scale = S / 4.4;
+    const c = S / 2;
+    if (this.state === undefined) return notReset(S, S, "Pendulum");
+    const th = this.state[0];
+    const rodW = 0.2 * scale;
+    const shapes: SceneShape[] = [
+      {
+        type: "group",
+        transform: { translate: [c, c], rotate: round(th + Math.PI / 2, 4) },
+        shapes: [
+          { type: "rect", x: 0, y: round(-rodW / 2), width: round(L * scale), height: round(rodW), fill: "#cc4d4d" },
+          { type: "circle", x: round(L * scale), y: 0, radius: round(rodW / 2), fill: "#cc4d4d" },
+          { type: "circle", x: 0, y: 0, radius: round(rodW / 2), fill: "#cc4d4d" },
+        ],
+      },
+      { type: "circle", x: c, y: c, radius: round(0.05 * scale), fill: "#000000" },
+    ];
+    const u = this.lastU ?? 0;
+    if (Math.abs(u) > 1e-3) {
+      // An arc around the pivot: up to 270 degrees for the full torque of 2, starting below the pivot.
+      const radius = 0.45 * scale;
+      const sweep = (Math.abs(u) / MAX_TORQUE) * 1.5 * Math.PI * Math.sign(u);
+      const start = -Math.PI / 2;
+      const n = 24;
+      const points: [number, number][] = [];
+      for (let i = 0; i <= n; i++) {
+        const a = start + (sweep * i) / n;
+        points.push([round(c + radius * Math.cos(a)), round(c + radius * Math.sin(a))]);
+      }
+      const end = start + sweep;
+      // Tangent direction at the end of the arc (the direction of motion).
+      const tx = -Math.sin(end) * Math.sign(u);
+      const ty = Math.cos(end) * Math.sign(u);
+      const [ex, ey] = [c + radius * Math.cos(end), c + radius * Math.sin(end)];
+      const head = 14;
+      const nx = Math.cos(end);
+      const ny = Math.sin(end);
+      shapes.push(
+        { type: "line", points, stroke: "#333333", lineWidth: 4 },
+        {
+          type: "polygon",
+          points: [
+            [round(ex + tx * head), round(ey + ty * head)],
+            [round(ex + nx * head * 0.6), round(ey + ny * head * 0.6)],
+            [round(ex - nx * head * 0.6), round(ey - ny * head * 0.6)],
+          ],
+          fill: "#333333",
+        },
+      );
+    }
+    shapes.push({ type: "text", x: 10, y: S - 24, text: `step ${this.steps}  torque ${u >= 0 ? "+" : ""}${u.toFixed(2)}`, size: 16, fill: "#555555" });
+    return { type: "scene", width: S, height: S, yUp: true, background: "#ffffff", shapes };
+  }
+
   /** A text frame: the angle (0 = upright), the angular velocity, the last torque and a compass-style arrow. */
-  render(): { type: "text"; text: string } {
+  renderText(): { type: "text"; text: string } {
     if (this.state === undefined) return { type: "text", text: "Pendulum (not reset yet)" };
     const [th, thdot] = this.state;
     const deg = (angleNormalize(th) * 180) / Math.PI;
@@ -165,4 +228,15 @@ export default class Pendulum {
     const [th, thdot] = this.state!;
     return [Math.cos(th), Math.sin(th), thdot];
   }
+}
+
+/** `v` rounded to `digits` decimals (keeps scene frames small). */
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
+
+/** The scene shown before the first reset. */
+function notReset(width: number, height: number, name: string): SceneFrame {
+  return { type: "scene", width, height, yUp: true, background: "#ffffff", shapes: [{ type: "text", x: width / 2, y: height / 2, text: `${name} (not reset yet)`, size: 18, align: "center", fill: "#555555" }] };
 }

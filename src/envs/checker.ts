@@ -12,7 +12,9 @@
  *      space, a finite number reward and boolean `terminated` / `truncated`;
  *   5. determinism: the same seed gives the same first observation (and the same steps), different seeds differ;
  *   6. heuristics (warnings/info): large observations or rewards, episodes that never end, a `terminated` that is
- *      really a time limit, Box actions far outside the bounds that the env silently accepts.
+ *      really a time limit, Box actions far outside the bounds that the env silently accepts;
+ *   7. `render()`, when the env has one: called after reset and over a few random steps, each result validated
+ *      against the frame schema (src/core/replay/frame-schema.ts); problems are warnings (replays then lack frames).
  *
  * Every finding has a stable `id` (the list is {@link FINDING_IDS}), a severity, a message naming the file, and a
  * location when one is known: from the loader (`EnvLoadError`), from the stack of an exception thrown by the env
@@ -27,6 +29,7 @@ import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Action, Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
+import { validateFrame } from "../core/replay/frame-schema";
 import { Rng } from "../core/rng";
 import { Box, Discrete, makeSpace, toNumberArray, type Space } from "../core/spaces";
 import { EnvLoadError, loadEnv, type LoadedEnvFile } from "./loader";
@@ -112,6 +115,8 @@ export const FINDING_IDS = {
   "episode.never-ends": "warning", // info when the probe hit its time cap
   "termination.fixed-length": "warning",
   "action.out-of-bounds-accepted": "info",
+  "render.threw": "warning",
+  "render.invalid-frame": "warning",
   "probe.time-limit": "info",
   "check.failed": "error",
 } as const satisfies Record<string, FindingSeverity>;
@@ -119,6 +124,8 @@ export const FINDING_IDS = {
 export type FindingId = keyof typeof FINDING_IDS;
 
 const DEFAULT_PROBE_STEPS = 2000;
+/** Random steps over which render() frames are validated. */
+const RENDER_PROBE_STEPS = 30;
 const DEFAULT_TIME_LIMIT_MS = 2000;
 /** Typical magnitude (mean |x| over the probe) above which observations / rewards are "large". */
 const LARGE_MAGNITUDE = 100;
@@ -688,6 +695,7 @@ class EnvProbe {
       this.scale(probe, obsSpace);
       this.episodes(probe);
       this.actionBounds(actSpace);
+      this.render(actSpace);
     }
     return this.c.report(probe.steps);
   }
@@ -1063,6 +1071,50 @@ class EnvProbe {
           `the check and \`export const maxEpisodeSteps = ${n};\`. Ignore this if the game really ends after ${n} moves.`,
         at,
       );
+    }
+  }
+
+  /** Validates `render()` frames after reset and over {@link RENDER_PROBE_STEPS} random steps (first problem only). */
+  private render(actSpace: Space): void {
+    const probe = this.make();
+    if (probe === undefined || typeof probe.render !== "function") return;
+    const env: Env = this.limit !== undefined ? new TimeLimit(probe, this.limit) : probe;
+    const rng = new Rng(this.seed + 1);
+    const loc = this.src.member("render");
+    const at = loc ? { location: loc } : {};
+    let when = "after reset()";
+    try {
+      env.reset({ seed: this.seed });
+      for (let t = 0; t <= RENDER_PROBE_STEPS; t++) {
+        let frame: unknown;
+        try {
+          frame = probe.render();
+        } catch (e) {
+          const eloc = stackLocation(e, this.loaded.file) ?? loc;
+          this.c.add("render.threw", `render() in ${this.name} threw ${errorText(e)}${calledFrom(e, this.loaded.file)} ${when}. Replays of this env will have no frames until render() works.`, {
+            ...(eloc ? { location: eloc } : {}),
+          });
+          return;
+        }
+        const problems = validateFrame(frame);
+        if (problems.length > 0) {
+          this.c.add(
+            "render.invalid-frame",
+            `render() in ${this.name} returned an invalid frame ${when}: ${problems.join("; ")}. Replays drop invalid frames; return ` +
+              '{ type: "scene", width, height, shapes: [...] }, { type: "rgb", width, height, data: Uint8Array } or { type: "text", text }.',
+            { ...at, hint: 'e.g. render() { return { type: "scene", width: 4, height: 3, yUp: true, shapes: [{ type: "circle", x: this.x, y: 1, radius: 0.2, fill: "#4e79a7" }] }; }' },
+          );
+          return;
+        }
+        const r = env.step(actSpace.sample(rng) as Action) as unknown as { terminated?: unknown; truncated?: unknown };
+        when = `after step ${t + 1}`;
+        if (r?.terminated === true || r?.truncated === true) {
+          env.reset();
+          when += " and reset()";
+        }
+      }
+    } catch {
+      // reset()/step() problems are reported by the probe above
     }
   }
 

@@ -12,6 +12,7 @@
  */
 export type { Env, EnvFactory, StepResult, ResetResult, ResetOptions, Frame, Action, Observation } from "../core/env";
 export type { SpaceSpec, BoxSpec, DiscreteSpec } from "../core/spaces";
+export type { RenderFrame, SceneFrame, SceneShape, SceneTransform, ShapeStyle, RgbFrame, TextFrame } from "../core/replay/types";
 
 import type { BoxSpec, DiscreteSpec } from "../core/spaces";
 

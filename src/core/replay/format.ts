@@ -99,9 +99,10 @@ export function encodeFrame(frame: RenderFrame | null, compress: boolean): { pay
     if (!Number.isInteger(frame.width) || !Number.isInteger(frame.height) || frame.width < 1 || frame.height < 1) {
       throw new ReplayError(`an rgb frame needs positive integer width and height, got ${frame.width} x ${frame.height}`);
     }
-    if (!(frame.data instanceof Uint8Array) || frame.data.length !== expected) {
+    const bytesOk = frame.data instanceof Uint8Array || (frame.data as unknown) instanceof Uint8ClampedArray;
+    if (!bytesOk || frame.data.length !== expected) {
       throw new ReplayError(
-        `an rgb frame of ${frame.width} x ${frame.height} x ${channels} needs ${expected} bytes of data, got ${frame.data instanceof Uint8Array ? frame.data.length : typeof frame.data}`,
+        `an rgb frame of ${frame.width} x ${frame.height} x ${channels} needs ${expected} bytes of data, got ${bytesOk ? frame.data.length : typeof frame.data}`,
       );
     }
     raw = Buffer.alloc(9 + expected);

@@ -363,6 +363,31 @@ describe("checkEnvFile: heuristics", () => {
   });
 });
 
+describe("checkEnvFile: render()", () => {
+  it("every example's scene frames pass", async () => {
+    for (const name of ["acrobot", "mountain-car", "mountain-car-continuous", "grid-world"]) {
+      const r = await checkEnvFile(join(ROOT, "examples", `${name}.ts`), { probeSteps: 200 });
+      assert.deepEqual(ids(r).filter((id) => id.startsWith("render.")), [], summary(r));
+    }
+  });
+
+  it("an invalid scene names the field and the step, at render()", async () => {
+    const file = fx("render-bad-scene.ts");
+    const r = await checkEnvFile(file);
+    const f = expectFinding(r, "render.invalid-frame", "warning", lineOf(file, "  render() {"));
+    assert.match(f.message, /after step 3: shapes\[0\]\.points: must NOT have fewer than 2 items/);
+    assert.equal(r.ok, true);
+  });
+
+  it("a render() that throws is a warning pointing at the throw", async () => {
+    const file = fx("render-throws.ts");
+    const r = await checkEnvFile(file);
+    const f = expectFinding(r, "render.threw", "warning", lineOf(file, 'throw new Error("no canvas here")'));
+    assert.match(f.message, /no canvas here/);
+    assert.match(f.message, /after reset\(\)/);
+  });
+});
+
 describe("blankCommentsAndStrings", () => {
   it("blanks comments and string contents and keeps every offset", () => {
     const src = 'const a = "step(";  // step(\n/* reset(\n */ step(x) { return `reset(${1})`; }\n';

@@ -246,11 +246,11 @@ test("step before reset throws", () => {
   assert.throws(() => new CartPole().step(0), /reset\(\) before step\(\)/);
 });
 
-test("render returns a text frame with the state; close does not throw", () => {
+test("renderText returns a text frame with the state; close does not throw", () => {
   const env = new CartPole();
   env.reset({ seed: 3 });
   env.step(0);
-  const frame = env.render();
+  const frame = env.renderText();
   assert.equal(frame.type, "text");
   assert.match(frame.text, /CartPole/);
   assert.match(frame.text, /theta [+-]\d+\.\d{2} deg/);

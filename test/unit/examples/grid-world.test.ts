@@ -265,12 +265,12 @@ test("step rejects invalid actions with a clear error and accepts a one-element 
   assert.throws(() => new GridWorld().step(0), /reset\(\) before step\(\)/);
 });
 
-test("render draws the grid with the agent; close does not throw", () => {
+test("renderText draws the grid with the agent; close does not throw", () => {
   const env = new GridWorld({ layout: ["S.#", "..G"] });
-  assert.match(env.render().text, /not reset/);
+  assert.match(env.renderText().text, /not reset/);
   env.reset();
   env.step(1);
-  const frame = env.render();
+  const frame = env.renderText();
   assert.equal(frame.type, "text");
   assert.equal(frame.text, "GridWorld  step 1  row 0, col 1  move: right\n.A#\n..G");
   assert.doesNotThrow(() => env.close());

@@ -200,12 +200,12 @@ test("step rejects malformed actions with a clear error", () => {
   assert.throws(() => new MountainCarContinuous().step(0), /reset\(\) before step\(\)/);
 });
 
-test("render returns a text frame with the state; close does not throw", () => {
+test("renderText returns a text frame with the state; close does not throw", () => {
   const env = new MountainCarContinuous();
-  assert.match(env.render().text, /not reset/);
+  assert.match(env.renderText().text, /not reset/);
   env.reset({ seed: 3 });
   env.step(-2);
-  const frame = env.render();
+  const frame = env.renderText();
   assert.equal(frame.type, "text");
   assert.match(frame.text, /MountainCarContinuous {2}step 1/);
   assert.match(frame.text, /force -1\.000/);

@@ -201,12 +201,12 @@ test("step rejects invalid actions with a clear error and accepts a one-element 
   assert.throws(() => new MountainCar().step(0), /reset\(\) before step\(\)/);
 });
 
-test("render returns a text frame with the state; close does not throw", () => {
+test("renderText returns a text frame with the state; close does not throw", () => {
   const env = new MountainCar();
-  assert.match(env.render().text, /not reset/);
+  assert.match(env.renderText().text, /not reset/);
   env.reset({ seed: 3 });
   env.step(0);
-  const frame = env.render();
+  const frame = env.renderText();
   assert.equal(frame.type, "text");
   assert.match(frame.text, /MountainCar {2}step 1/);
   assert.match(frame.text, /push: left/);

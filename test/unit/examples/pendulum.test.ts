@@ -240,11 +240,11 @@ test("step rejects malformed actions with a clear error, and step before reset t
   assert.doesNotThrow(() => env.step(Float32Array.of(1) as unknown as number[]));
 });
 
-test("render returns a text frame with the state; close does not throw", () => {
+test("renderText returns a text frame with the state; close does not throw", () => {
   const env = new Pendulum();
   env.reset({ seed: 3 });
   env.step(-1.5);
-  const frame = env.render();
+  const frame = env.renderText();
   assert.equal(frame.type, "text");
   assert.match(frame.text, /Pendulum/);
   assert.match(frame.text, /theta [+-]\d+\.\d deg/);
