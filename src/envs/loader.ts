@@ -23,6 +23,7 @@ import Module from "node:module";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Env } from "../core/env";
+import { loadPythonEnv, looksLikeGymId, splitPythonTarget, type PythonEnvInfo } from "./python/load";
 
 /** The result of loading an env file. */
 export interface LoadedEnvFile {
@@ -47,6 +48,8 @@ export interface LoadedEnvFile {
    * warnings.
    */
   warnings?: string[];
+  /** Set for a Python env (.py file or registered Gymnasium id): the trainer runs it through the Python bridge. */
+  python?: PythonEnvInfo;
 }
 
 /** Options of {@link loadEnvFile} and {@link loadEnv}. */
@@ -55,6 +58,8 @@ export interface LoadEnvOptions {
   publicModule?: string;
   /** Directory a relative path is resolved against (default `process.cwd()`); only used by {@link loadEnv}. */
   cwd?: string;
+  /** Python interpreter for .py env files (else `PPO_LAB_PYTHON`, else `python3` on PATH). */
+  python?: string;
 }
 
 /**
@@ -160,6 +165,12 @@ export function resolveBuiltinEnv(id: string): string | undefined {
 export async function loadEnv(fileOrId: string, opts: LoadEnvOptions = {}): Promise<LoadedEnvFile> {
   const asPath = resolve(opts.cwd ?? process.cwd(), fileOrId);
   if (isFile(asPath)) return loadEnvFile(asPath, opts);
+  // `my_env.py:ClassName` picks a class of a Python env file.
+  const pyTarget = splitPythonTarget(fileOrId);
+  if (pyTarget) {
+    const pyFile = resolve(opts.cwd ?? process.cwd(), pyTarget[0]);
+    if (isFile(pyFile)) return loadPythonEnv(pyFile, { envName: pyTarget[1], python: opts.python, cwd: opts.cwd });
+  }
   const builtin = resolveBuiltinEnv(fileOrId);
   if (builtin !== undefined) {
     if (!isFile(builtin)) {
@@ -170,10 +181,21 @@ export async function loadEnv(fileOrId: string, opts: LoadEnvOptions = {}): Prom
     }
     return loadEnvFile(builtin, opts);
   }
+  // A Gymnasium id that is not built in ("LunarLander-v3"): made by Gymnasium through the Python bridge.
+  if (!existsSync(asPath) && looksLikeGymId(fileOrId) && extname(fileOrId) === "") {
+    try {
+      return await loadPythonEnv(fileOrId, { python: opts.python, cwd: opts.cwd });
+    } catch (e) {
+      // No Python, no Gymnasium, or not registered there: report it as an unknown id (below).
+      if (!(e instanceof EnvLoadError && /not a registered Gymnasium id|Gymnasium is not importable|interpreter .* not found/.test(e.message))) throw e;
+    }
+  }
   if (!existsSync(asPath) && extname(fileOrId) === "" && !fileOrId.includes("/") && !fileOrId.includes("\\")) {
     throw new EnvLoadError(`Unknown env "${fileOrId}": it is neither a built-in env id nor an existing file (${asPath}).`, {
       file: asPath,
-      hint: `Built-in ids: ${Object.keys(BUILTIN_ENVS).join(", ")}. Or pass the path of an env file (.ts or .js).`,
+      hint:
+        `Built-in ids: ${Object.keys(BUILTIN_ENVS).join(", ")}. Or pass the path of an env file (.ts, .js or .py)` +
+        `${looksLikeGymId(fileOrId) ? "; with Gymnasium installed in the Python interpreter, its registered ids work too" : ""}.`,
     });
   }
   return loadEnvFile(asPath, opts);
@@ -195,12 +217,12 @@ export async function loadEnvFile(file: string, opts: LoadEnvOptions = {}): Prom
     throw new EnvLoadError(`Env file ${abs} is not a file.`, { file: abs, hint: "Pass the path of a .ts or .js file." });
   }
   const ext = extname(abs).toLowerCase();
+  if (ext === ".py") return loadPythonEnv(abs, { python: opts.python, cwd: opts.cwd });
   if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new EnvLoadError(`Env file ${abs} has an unsupported extension "${ext || "(none)"}".`, {
       file: abs,
       hint:
-        `Env files must be TypeScript or JavaScript (${SUPPORTED_EXTENSIONS.join(" ")}).` +
-        (ext === ".py" ? " Python Gymnasium envs are not supported yet." : ""),
+        `Env files must be TypeScript, JavaScript (${SUPPORTED_EXTENSIONS.join(" ")}) or Python (.py).`,
     });
   }
 

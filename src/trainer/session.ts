@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
-import { SyncVectorEnv } from "../core/envs/vector-env";
+import { SyncVectorEnv, type VectorEnv } from "../core/envs/vector-env";
 import {
   ConfigError,
   PRESETS,
@@ -24,6 +24,8 @@ import { RunWriter } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
 import { checkLoadedEnv, stackLocation } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
+import { pythonVectorSpec } from "../envs/python/load";
+import { PythonVectorEnv } from "../envs/python/python-env";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
 import { CheckpointError, assertSameSpaces, ppoStateOf, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoints";
@@ -245,12 +247,29 @@ export class TrainingSession {
     if (!req.skipCheck) this.checkEnv(loaded, config);
     const backend = await selectBackend(config.backend);
     for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
-    let vecEnv: SyncVectorEnv;
+    let vecEnv: VectorEnv;
     try {
-      vecEnv = new SyncVectorEnv(makeEnvs(loaded, config));
+      vecEnv = loaded.python
+        ? // A Python env: N copies in nEnvProcesses runner processes behind the bridge (src/envs/python).
+          new PythonVectorEnv(
+            pythonVectorSpec(loaded.python, config, config.maxEpisodeSteps ?? loaded.maxEpisodeSteps ?? 0, (line) =>
+              this.emit({ type: "log", level: "info", message: `[python] ${line}` }),
+            ),
+            config.nEnvs,
+            config.nEnvProcesses,
+          )
+        : new SyncVectorEnv(makeEnvs(loaded, config));
     } catch (e) {
       if (e instanceof EnvLoadError) throw e;
-      throw new EnvLoadError(`${loaded.file}: ${(e as Error).message}`, { file: loaded.file, cause: e });
+      const loc = stackLocation(e, loaded.file);
+      throw new EnvLoadError(`${loc ? `${loc.file}:${loc.line}:${loc.column}` : loaded.file}: ${(e as Error).message}`, {
+        file: loc?.file ?? loaded.file,
+        line: loc?.line,
+        column: loc?.column,
+        envFile: loaded.file,
+        hint: (e as { hint?: string }).hint,
+        cause: e,
+      });
     }
     const envName = builtinIdOf(loaded.file) ?? path.basename(loaded.file).replace(/\.[^.]+$/, "");
     try {

@@ -52,6 +52,10 @@ export interface PPOConfig {
   maxEpisodeSteps: number | null;
   /** Options passed to the env class constructor or factory. */
   envKwargs: Record<string, unknown>;
+  /** Python envs: runner processes the env copies are split over (SB3's SubprocVecEnv when > 1). */
+  nEnvProcesses: number;
+  /** Python envs: milliseconds one vector step (or reset) may take before the env processes are stopped. */
+  pythonStepTimeoutMs: number;
   seed: number;
   /**
    * Compute engine: `js` (hand-written forward/backward, src/core/ppo/js-policy.ts) or a TF.js backend; `auto` = js.
@@ -102,6 +106,8 @@ export const DEFAULT_CONFIG: PPOConfig = {
   clipReward: 10,
   maxEpisodeSteps: null,
   envKwargs: {},
+  nEnvProcesses: 1,
+  pythonStepTimeoutMs: 30_000,
   seed: 1,
   backend: "auto",
   statsWindowSize: 100,
@@ -266,6 +272,8 @@ export const CONFIG_SCHEMA = {
     clipReward: { type: "number", exclusiveMinimum: 0 },
     maxEpisodeSteps: { anyOf: [positiveInt, { type: "null" }] },
     envKwargs: { type: "object" },
+    nEnvProcesses: { ...positiveInt, maximum: 256, description: "Python envs: runner processes the env copies are split over (like SB3's SubprocVecEnv); 1 runs all copies in one process." },
+    pythonStepTimeoutMs: { ...positiveInt, minimum: 100, description: "Python envs: milliseconds one vector step or reset may take; a slower (hung) env process is stopped and the run fails." },
     seed: { type: "integer", minimum: 0, maximum: 2147483647 },
     backend: { enum: ["auto", "tensorflow", "wasm", "cpu", "js"] },
     statsWindowSize: positiveInt,
