@@ -3,7 +3,7 @@
  * seeded, must reach the named return within the named steps. A run stops as soon as ep_rew_mean (mean of the last
  * 100 episodes) first reaches the threshold.
  *
- * Measured on a 2-core machine at load average 1 (wasm backend): GridWorld-v0 8,704 steps in 5 s,
+ * Measured on a 2-core machine at load average 1 (wasm backend; the default js engine is faster): GridWorld-v0 8,704 steps in 5 s,
  * MountainCarContinuous-v0 19,968 steps in 19 s, Acrobot-v1 73,728 steps in 41 s (about 70 s for the file). The
  * long target (MountainCar-v0 >= -110 within 1M steps: 744,192 steps, 7 minutes) runs in
  * `npm run bench -- --learning`, which also repeats these three.
@@ -23,7 +23,7 @@ async function firstReach(env: string, threshold: number, maxSteps: number, seed
   const t0 = performance.now();
   let seconds: number | undefined;
   const session: TrainingSession = new TrainingSession(
-    { env, cwd: root, runsRoot: root, overrides: { totalTimesteps: maxSteps, seed, backend: "wasm", ...extra } },
+    { env, cwd: root, runsRoot: root, overrides: { totalTimesteps: maxSteps, seed, backend: "auto", ...extra } },
     {
       emit(msg) {
         if (msg.type !== "metrics") return;

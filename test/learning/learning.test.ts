@@ -14,7 +14,7 @@ async function firstReach(env: string, threshold: number, maxSteps: number, seed
   let reachedAt: number | undefined;
   let best = -Infinity;
   const session: TrainingSession = new TrainingSession(
-    { env, cwd: root, runsRoot: root, overrides: { totalTimesteps: maxSteps, seed, backend: "wasm" } },
+    { env, cwd: root, runsRoot: root, overrides: { totalTimesteps: maxSteps, seed, backend: "auto" } },
     {
       emit(msg) {
         if (msg.type !== "metrics") return;

@@ -1,14 +1,16 @@
 /**
- * A multilayer perceptron over one flat Float32Array of parameters, with a hand-written forward and backward pass:
- * the `js` compute engine. No tensors, no per-call allocation: every buffer is sized once for the largest batch.
+ * A multilayer perceptron over one flat float32 parameter vector, with a hand-written forward and backward pass:
+ * the `js` compute engine. No tensors, no per-call allocation: every buffer is sized once for the largest batch, and
+ * the matrix products run in the WebAssembly SIMD kernel of kernels.ts.
  *
  * Layout per layer l (input `[B, n_l]`, output `[B, n_{l+1}]`): kernel `W_l` `[n_l, n_{l+1}]` row-major (used as
  * `x @ W`, as the TF.js layers and the checkpoint manifest store it), then bias `b_l` `[n_{l+1}]`.
- * Loops are i-k-j (row of the batch, input feature, output feature) so the innermost loop walks contiguous memory.
+ * The kernel's innermost loop walks output features, contiguous in memory.
  */
+import type { Heap } from "./kernels";
 import type { Activation } from "./mlp";
 
-/** Where one layer's kernel and bias live in the flat parameter vector. */
+/** Where one layer's kernel and bias live, as offsets into the flat parameter vector. */
 export interface FlatLayer {
   inDim: number;
   outDim: number;
@@ -19,18 +21,21 @@ export interface FlatLayer {
 }
 
 /**
- * An MLP whose parameters are the slice `[offset, offset + size)` of a shared flat vector.
- * Hidden layers use `activation`; the output layer is linear.
+ * An MLP whose parameters are the slice `[offset, offset + size)` of a flat vector that lives in a {@link Heap}
+ * (at heap offset `paramBase`, its gradient at `gradBase`). Hidden layers use `activation`; the output is linear.
+ * All arguments and results are heap offsets (floats), so nothing is copied or allocated per call.
  */
 export class FlatMlp {
   readonly layers: FlatLayer[] = [];
   /** Number of parameters. */
   readonly size: number;
-  /** Post-activation outputs per layer for the last forward pass, `[maxBatch * outDim]` each (the last is linear). */
-  private acts: Float32Array[] = [];
-  /** Gradient scratch per layer output, `[maxBatch * outDim]`. */
-  private deltas: Float32Array[] = [];
-  /** Rows the buffers hold; a larger batch grows them once (the rollout and the update use fixed sizes). */
+  /** Heap offsets of the outputs per layer of the last forward pass, `[capacity * outDim]` each. */
+  private acts: number[] = [];
+  /** Heap offsets of dL/d(layer output) scratch, `[capacity * outDim]` each. */
+  private deltas: number[] = [];
+  /** Heap offsets of W^T scratch `[outDim, inDim]` per layer (backward pass). */
+  private readonly transposed: number[];
+  /** Rows the buffers hold; a larger batch allocates larger ones. */
   private capacity = 0;
 
   /**
@@ -38,6 +43,7 @@ export class FlatMlp {
    * @param maxBatch largest batch expected (buffers are preallocated for it and grow if a call needs more)
    */
   constructor(
+    readonly heap: Heap,
     readonly inputDim: number,
     readonly hidden: readonly number[],
     readonly outputDim: number,
@@ -53,89 +59,85 @@ export class FlatMlp {
       this.layers.push(layer);
     }
     this.size = at - offset;
+    this.transposed = this.layers.map((l) => heap.alloc(l.inDim * l.outDim));
     this.reserve(maxBatch);
   }
 
-  /** Makes the internal buffers hold at least `batch` rows. */
+  /** Makes the internal buffers hold at least `batch` rows (may grow the heap: re-read `heap.f32` after). */
   reserve(batch: number): void {
     if (batch <= this.capacity) return;
     this.capacity = batch;
-    this.acts = this.layers.map((l) => new Float32Array(batch * l.outDim));
-    this.deltas = this.layers.map((l) => new Float32Array(batch * l.outDim));
+    this.acts = this.layers.map((l) => this.heap.alloc(batch * l.outDim));
+    this.deltas = this.layers.map((l) => this.heap.alloc(batch * l.outDim));
   }
 
   /**
    * Forward pass `h_{l+1} = act(h_l @ W_l + b_l)`, linear last layer.
-   * @param params the flat parameter vector @param x `[batch * inputDim]` row-major
-   * @returns a view `[batch * outputDim]` into an internal buffer, valid until the next call
+   * @param paramBase heap offset of the flat parameter vector @param x heap offset of `[batch, inputDim]`
+   * @returns the heap offset of the output `[batch, outputDim]`, valid until the next call
    */
-  forward(params: Float32Array, x: Float32Array, batch: number): Float32Array {
+  forward(paramBase: number, x: number, batch: number): number {
     this.reserve(batch);
+    const heap = this.heap;
     const tanh = this.activation === "tanh";
-    let input = x;
     const last = this.layers.length - 1;
+    let input = x;
     for (let l = 0; l <= last; l++) {
       const { inDim, outDim, w, b } = this.layers[l];
       const out = this.acts[l];
+      const h = heap.f32;
+      const bias = paramBase + b;
       for (let i = 0; i < batch; i++) {
-        const o = i * outDim;
-        for (let j = 0; j < outDim; j++) out[o + j] = params[b + j];
-        const xi = i * inDim;
-        for (let k = 0; k < inDim; k++) {
-          const a = input[xi + k];
-          if (a === 0) continue;
-          const wk = w + k * outDim;
-          for (let j = 0; j < outDim; j++) out[o + j] += a * params[wk + j];
-        }
-        if (l < last) {
-          if (tanh) for (let j = 0; j < outDim; j++) out[o + j] = Math.tanh(out[o + j]);
-          else for (let j = 0; j < outDim; j++) if (out[o + j] < 0) out[o + j] = 0;
-        }
+        const o = out + i * outDim;
+        for (let j = 0; j < outDim; j++) h[o + j] = h[bias + j];
+      }
+      heap.gemm(input, inDim, 1, paramBase + w, out, batch, inDim, outDim);
+      if (l < last) {
+        const end = out + batch * outDim;
+        if (tanh) heap.tanh(out, batch * outDim);
+        else for (let q = out; q < end; q++) if (h[q] < 0) h[q] = 0;
       }
       input = out;
     }
-    return this.acts[last].subarray(0, batch * this.outputDim);
+    return this.acts[last];
   }
 
   /**
-   * Backward pass of the last `forward(params, x, batch)`: accumulates dL/dW and dL/db into `grads` (same layout
-   * as `params`). The input gradient is not computed (observations are not trained).
-   * @param dOut `[batch * outputDim]` dL/d(output)
+   * Backward pass of the last `forward(paramBase, x, batch)`: accumulates dL/dW and dL/db into the gradient vector
+   * at `gradBase` (same layout as the parameters). The input gradient is not computed.
+   * @param dOut heap offset of `[batch, outputDim]` dL/d(output)
    */
-  backward(params: Float32Array, grads: Float32Array, x: Float32Array, batch: number, dOut: Float32Array): void {
+  backward(paramBase: number, gradBase: number, x: number, batch: number, dOut: number): void {
+    const heap = this.heap;
+    const h = heap.f32;
     const tanh = this.activation === "tanh";
     const last = this.layers.length - 1;
-    this.deltas[last].set(dOut.subarray(0, batch * this.outputDim));
+    let delta = dOut;
     for (let l = last; l >= 0; l--) {
       const { inDim, outDim, w, b } = this.layers[l];
-      const delta = this.deltas[l];
       const input = l === 0 ? x : this.acts[l - 1];
-      // dW += h_in^T delta, db += sum_rows delta
+      // db += sum_rows delta;  dW += h_in^T delta
+      const gb = gradBase + b;
       for (let i = 0; i < batch; i++) {
-        const o = i * outDim;
-        for (let j = 0; j < outDim; j++) grads[b + j] += delta[o + j];
-        const xi = i * inDim;
-        for (let k = 0; k < inDim; k++) {
-          const a = input[xi + k];
-          if (a === 0) continue;
-          const wk = w + k * outDim;
-          for (let j = 0; j < outDim; j++) grads[wk + j] += a * delta[o + j];
-        }
+        const o = delta + i * outDim;
+        for (let j = 0; j < outDim; j++) h[gb + j] += h[o + j];
       }
+      heap.gemm(input, 1, inDim, delta, gradBase + w, inDim, batch, outDim);
       if (l === 0) break;
       // delta_in = (delta @ W^T) * act'(h_in)
+      const wt = this.transposed[l];
+      const wb = paramBase + w;
+      for (let k = 0; k < inDim; k++) for (let j = 0; j < outDim; j++) h[wt + j * inDim + k] = h[wb + k * outDim + j];
       const dIn = this.deltas[l - 1];
-      for (let i = 0; i < batch; i++) {
-        const o = i * outDim;
-        const xi = i * inDim;
-        for (let k = 0; k < inDim; k++) {
-          const wk = w + k * outDim;
-          let s = 0;
-          for (let j = 0; j < outDim; j++) s += delta[o + j] * params[wk + j];
-          const h = input[xi + k];
-          dIn[xi + k] = tanh ? s * (1 - h * h) : h > 0 ? s : 0;
-        }
+      h.fill(0, dIn, dIn + batch * inDim);
+      heap.gemm(delta, outDim, 1, wt, dIn, batch, outDim, inDim);
+      const end = dIn + batch * inDim;
+      if (tanh) {
+        for (let q = dIn, r = input; q < end; q++, r++) h[q] *= 1 - h[r] * h[r];
+      } else {
+        for (let q = dIn, r = input; q < end; q++, r++) if (!(h[r] > 0)) h[q] = 0;
       }
+      delta = dIn;
     }
   }
 }

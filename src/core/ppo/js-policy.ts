@@ -2,13 +2,15 @@
  * The actor-critic of policy.ts on the `js` compute engine: the same networks, initialisation, parameter names and
  * distributions, with a fused forward pass and a hand-written backward pass of the whole PPO loss over one flat
  * Float32Array of parameters (flat-mlp.ts). No tensors: a PPO minibatch step is a few loops over preallocated buffers
- * instead of hundreds of TF.js kernel dispatches.
+ * instead of hundreds of TF.js kernel dispatches. Parameters, gradients and activations share one WebAssembly memory
+ * (kernels.ts) whose SIMD kernel does the matrix products.
  *
  * Gradients are derived by hand; test/unit/core/ppo/js-engine.test.ts checks them against TF.js autograd for every
  * distribution, with and without value clipping and action masks.
  */
 import type { AdamState } from "../nn/adam";
 import { FlatAdam, FlatMlp } from "../nn/flat-mlp";
+import { Heap } from "../nn/kernels";
 import { orthogonal, uniformFanIn } from "../nn/init";
 import type { Rng } from "../rng";
 import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../spaces";
@@ -61,10 +63,13 @@ type Kind = "categorical" | "multi-categorical" | "bernoulli" | "gaussian";
 
 /** Actor-critic on the js engine; see ActorCritic (policy.ts) for the model it mirrors. */
 export class JsActorCritic implements PolicyNetwork {
-  /** All parameters: actor layers, critic layers, then log_std (Gaussian), as the names in `paramNames`. */
-  readonly params: Float32Array;
-  /** dL/dparams of the last `lossAndGradients` call, same layout as `params`. */
-  readonly grads: Float32Array;
+  /** The memory holding parameters, gradients and activations. */
+  readonly heap: Heap;
+  /** Number of parameters. */
+  readonly size: number;
+  /** Heap offsets of the flat parameter vector and of its gradient. */
+  private readonly paramBase: number;
+  private readonly gradBase: number;
   readonly actor: FlatMlp;
   readonly critic: FlatMlp;
   /** Stable names, shapes and offsets of the parameters, in checkpoint order. */
@@ -79,8 +84,11 @@ export class JsActorCritic implements PolicyNetwork {
   private readonly outDim: number;
   /** Component sizes of the categorical parts (one part for Discrete). */
   private readonly nvec: number[];
-  private dActor = new Float32Array(0);
-  private dCritic = new Float32Array(0);
+  /** Heap offsets of the input rows and of dL/d(actor output), dL/dV; `capacity` rows each. */
+  private xBuf = 0;
+  private dActor = 0;
+  private dCritic = 0;
+  private capacity = 0;
   private readonly scratchP: Float64Array;
   private readonly scratchLp: Float64Array;
 
@@ -128,19 +136,24 @@ export class JsActorCritic implements PolicyNetwork {
     }
     this.noiseDim = this.outDim;
     const { netArch, activation, orthoInit } = options;
-    this.actor = new FlatMlp(obsDim, netArch.pi, this.outDim, activation, 0, maxBatch);
-    this.critic = new FlatMlp(obsDim, netArch.vf, 1, activation, this.actor.size, maxBatch);
+    const widths = [obsDim, ...netArch.pi, ...netArch.vf, this.outDim];
+    const sum = (xs: number[]): number => xs.reduce((x, y) => x + y, 0);
+    const estimate = 4 * sum(widths.map((w) => w * Math.max(...widths))) + 8 * maxBatch * sum(widths);
+    this.heap = new Heap(estimate);
+    this.actor = new FlatMlp(this.heap, obsDim, netArch.pi, this.outDim, activation, 0, maxBatch);
+    this.critic = new FlatMlp(this.heap, obsDim, netArch.vf, 1, activation, this.actor.size, maxBatch);
     const gaussian = this.kind === "gaussian";
     const total = this.actor.size + this.critic.size + (gaussian ? this.outDim : 0);
-    this.params = new Float32Array(total);
-    this.grads = new Float32Array(total);
+    this.size = total;
+    this.paramBase = this.heap.alloc(total);
+    this.gradBase = this.heap.alloc(total);
     // Same draws in the same order as ActorCritic: actor layers, then critic layers (Mlp's constructor).
     const init = (net: FlatMlp, name: string, outputGain: number): void => {
       net.layers.forEach((layer, l) => {
         const lastLayer = l === net.layers.length - 1;
         const gain = lastLayer ? outputGain : Math.SQRT2;
         const w = orthoInit ? orthogonal(layer.inDim, layer.outDim, gain, rng) : uniformFanIn(layer.inDim, layer.outDim, rng);
-        this.params.set(w, layer.w);
+        this.heap.f32.set(w, this.paramBase + layer.w);
         this.paramSpecs.push(
           { name: `${name}/${l}/kernel`, shape: [layer.inDim, layer.outDim], offset: layer.w, size: layer.inDim * layer.outDim },
           { name: `${name}/${l}/bias`, shape: [layer.outDim], offset: layer.b, size: layer.outDim },
@@ -151,7 +164,7 @@ export class JsActorCritic implements PolicyNetwork {
     init(this.critic, "critic", 1.0);
     if (gaussian) {
       this.logStdOffset = this.actor.size + this.critic.size;
-      this.params.fill(options.logStdInit, this.logStdOffset, this.logStdOffset + this.outDim);
+      this.heap.f32.fill(options.logStdInit, this.paramBase + this.logStdOffset, this.paramBase + this.logStdOffset + this.outDim);
       this.paramSpecs.push({ name: "log_std", shape: [this.outDim], offset: this.logStdOffset, size: this.outDim });
     } else {
       this.logStdOffset = -1;
@@ -162,10 +175,23 @@ export class JsActorCritic implements PolicyNetwork {
     this.scratchLp = new Float64Array(widest);
   }
 
+  /** The flat parameter vector (a view into the heap; take it again after a call that may grow the heap). */
+  get params(): Float32Array {
+    return this.heap.f32.subarray(this.paramBase, this.paramBase + this.size);
+  }
+
+  /** dL/dparams of the last `lossAndGradients` call, same layout as `params` (a view, as `params`). */
+  get grads(): Float32Array {
+    return this.heap.f32.subarray(this.gradBase, this.gradBase + this.size);
+  }
+
+  /** Makes every buffer hold `batch` rows (may grow the heap). */
   private reserve(batch: number): void {
-    if (this.dCritic.length >= batch) return;
-    this.dActor = new Float32Array(batch * this.outDim);
-    this.dCritic = new Float32Array(batch);
+    if (batch <= this.capacity) return;
+    this.capacity = batch;
+    this.xBuf = this.heap.alloc(batch * this.obsDim);
+    this.dActor = this.heap.alloc(batch * this.outDim);
+    this.dCritic = this.heap.alloc(batch);
     this.actor.reserve(batch);
     this.critic.reserve(batch);
   }
@@ -173,7 +199,7 @@ export class JsActorCritic implements PolicyNetwork {
   /** Clamped log-std of dimension j (Gaussian). */
   private logStd(j: number): number {
     const [lo, hi] = this.options.logStdRange;
-    const s = this.params[this.logStdOffset + j];
+    const s = this.heap.f32[this.paramBase + this.logStdOffset + j];
     return s < lo ? lo : s > hi ? hi : s;
   }
 
@@ -211,8 +237,10 @@ export class JsActorCritic implements PolicyNetwork {
    */
   act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array): ActResult {
     this.reserve(batch);
-    const out = this.actor.forward(this.params, obs, batch);
-    const v = this.critic.forward(this.params, obs, batch);
+    this.heap.f32.set(obs.subarray(0, batch * this.obsDim), this.xBuf);
+    const outAt = this.actor.forward(this.paramBase, this.xBuf, batch);
+    const vAt = this.critic.forward(this.paramBase, this.xBuf, batch);
+    const h = this.heap.f32;
     const a = this.actionDim;
     const actions = new Float32Array(batch * a);
     const logProbs = new Float32Array(batch);
@@ -220,21 +248,21 @@ export class JsActorCritic implements PolicyNetwork {
     const n = this.outDim;
     const useMasks = masks && this.maskDim > 0 ? masks : undefined;
     for (let i = 0; i < batch; i++) {
-      values[i] = v[i];
-      const o = i * n;
+      values[i] = h[vAt + i];
+      const o = outAt + i * n;
       let logp = 0;
       if (this.kind === "categorical" || this.kind === "multi-categorical") {
         let off = 0;
         for (let c = 0; c < this.nvec.length; c++) {
           const k = this.nvec[c];
-          this.softmaxPart(out, o + off, k, useMasks, i * this.maskDim + off);
+          this.softmaxPart(h, o + off, k, useMasks, i * this.maskDim + off);
           const lp = this.scratchLp;
           let best = 0;
           let bestScore = -Infinity;
           for (let j = 0; j < k; j++) {
             // argmax of the (masked) logits, or of logits + Gumbel noise -log(-log u); log-softmax differs from the
             // logits by a constant per row, so the argmax is the same.
-            const score = deterministic ? lp[j] : lp[j] - Math.log(-Math.log(noise[o + off + j]));
+            const score = deterministic ? lp[j] : lp[j] - Math.log(-Math.log(noise[i * n + off + j]));
             if (score > bestScore) {
               bestScore = score;
               best = j;
@@ -246,17 +274,17 @@ export class JsActorCritic implements PolicyNetwork {
         }
       } else if (this.kind === "bernoulli") {
         for (let j = 0; j < n; j++) {
-          const l = out[o + j];
+          const l = h[o + j];
           const pr = 1 / (1 + Math.exp(-l));
-          const bit = deterministic ? (l > 0 ? 1 : 0) : noise[o + j] < pr ? 1 : 0;
+          const bit = deterministic ? (l > 0 ? 1 : 0) : noise[i * n + j] < pr ? 1 : 0;
           actions[i * a + j] = bit;
           logp -= bit ? softplus(-l) : softplus(l);
         }
       } else {
         for (let j = 0; j < n; j++) {
           const s = this.logStd(j);
-          const mu = out[o + j];
-          const x = deterministic ? mu : mu + noise[o + j] * Math.exp(s);
+          const mu = h[o + j];
+          const x = deterministic ? mu : mu + noise[i * n + j] * Math.exp(s);
           actions[i * a + j] = x;
           const z = (Math.fround(x) - mu) / Math.exp(s);
           logp += -0.5 * z * z - s - 0.5 * LOG_2PI;
@@ -269,7 +297,10 @@ export class JsActorCritic implements PolicyNetwork {
 
   /** V(s) for `[B * obsDim]` observations. @returns `[B]` (a new array) */
   predictValues(obs: Float32Array, batch: number): Float32Array {
-    return this.critic.forward(this.params, obs, batch).slice();
+    this.reserve(batch);
+    this.heap.f32.set(obs.subarray(0, batch * this.obsDim), this.xBuf);
+    const at = this.critic.forward(this.paramBase, this.xBuf, batch);
+    return this.heap.f32.slice(at, at + batch);
   }
 
   /** Current std `[d]` (Gaussian), else undefined. */
@@ -295,10 +326,11 @@ export class JsActorCritic implements PolicyNetwork {
    */
   lossAndGradients(b: MinibatchArrays, m: number, c: LossCoefficients): LossStats {
     this.reserve(m);
-    const grads = this.grads;
-    grads.fill(0);
-    const out = this.actor.forward(this.params, b.obs, m);
-    const values = this.critic.forward(this.params, b.obs, m);
+    const h = this.heap.f32;
+    h.fill(0, this.gradBase, this.gradBase + this.size);
+    h.set(b.obs.subarray(0, m * this.obsDim), this.xBuf);
+    const outAt = this.actor.forward(this.paramBase, this.xBuf, m);
+    const vAt = this.critic.forward(this.paramBase, this.xBuf, m);
     const dOut = this.dActor;
     const dV = this.dCritic;
     const n = this.outDim;
@@ -318,7 +350,8 @@ export class JsActorCritic implements PolicyNetwork {
     let ratioMin = Infinity;
     let ratioMax = -Infinity;
     for (let i = 0; i < m; i++) {
-      const o = i * n;
+      const o = outAt + i * n;
+      const d = dOut + i * n;
       // 1. log pi(a|s) and H for this row.
       let logp = 0;
       let ent = 0;
@@ -326,13 +359,13 @@ export class JsActorCritic implements PolicyNetwork {
         let off = 0;
         for (let p = 0; p < this.nvec.length; p++) {
           const k = this.nvec[p];
-          ent += this.softmaxPart(out, o + off, k, masks, i * this.maskDim + off);
+          ent += this.softmaxPart(h, o + off, k, masks, i * this.maskDim + off);
           logp += this.scratchLp[b.actions[i * a + p]];
           off += k;
         }
       } else if (this.kind === "bernoulli") {
         for (let j = 0; j < n; j++) {
-          const l = out[o + j];
+          const l = h[o + j];
           const logP = -softplus(-l);
           const logQ = -softplus(l);
           const pr = 1 / (1 + Math.exp(-l));
@@ -343,7 +376,7 @@ export class JsActorCritic implements PolicyNetwork {
       } else {
         for (let j = 0; j < n; j++) {
           const s = this.logStd(j);
-          const z = (b.actions[i * a + j] - out[o + j]) / Math.exp(s);
+          const z = (b.actions[i * a + j] - h[o + j]) / Math.exp(s);
           logp += -0.5 * z * z - s - 0.5 * LOG_2PI;
           ent += s + 0.5 + 0.5 * LOG_2PI;
         }
@@ -371,32 +404,32 @@ export class JsActorCritic implements PolicyNetwork {
         let off = 0;
         for (let p = 0; p < this.nvec.length; p++) {
           const k = this.nvec[p];
-          const h = this.softmaxPart(out, o + off, k, masks, i * this.maskDim + off);
+          const hp = this.softmaxPart(h, o + off, k, masks, i * this.maskDim + off);
           const act = b.actions[i * a + p];
           const lp = this.scratchLp;
           const pr = this.scratchP;
           for (let j = 0; j < k; j++) {
-            const g = gLogp * ((j === act ? 1 : 0) - pr[j]) + gEnt * (-pr[j] * (lp[j] + h));
-            dOut[o + off + j] = masks ? g * masks[i * this.maskDim + off + j] : g;
+            const g = gLogp * ((j === act ? 1 : 0) - pr[j]) + gEnt * (-pr[j] * (lp[j] + hp));
+            h[d + off + j] = masks ? g * masks[i * this.maskDim + off + j] : g;
           }
           off += k;
         }
       } else if (this.kind === "bernoulli") {
         for (let j = 0; j < n; j++) {
-          const l = out[o + j];
+          const l = h[o + j];
           const pr = 1 / (1 + Math.exp(-l));
-          dOut[o + j] = gLogp * (b.actions[i * a + j] - pr) + gEnt * (-l * pr * (1 - pr));
+          h[d + j] = gLogp * (b.actions[i * a + j] - pr) + gEnt * (-l * pr * (1 - pr));
         }
       } else {
         for (let j = 0; j < n; j++) {
           const std = Math.exp(this.logStd(j));
-          const z = (b.actions[i * a + j] - out[o + j]) / std;
-          dOut[o + j] = (gLogp * z) / std;
+          const z = (b.actions[i * a + j] - h[o + j]) / std;
+          h[d + j] = (gLogp * z) / std;
           (dLogStd as Float64Array)[j] += gLogp * (z * z - 1) + gEnt;
         }
       }
       // 4. Value loss 0.5 * (V - R)^2, or the larger of the unclipped and clipped errors.
-      const v = values[i];
+      const v = h[vAt + i];
       const ret = b.returns[i];
       const err = (v - ret) * (v - ret);
       let dv: number;
@@ -417,15 +450,15 @@ export class JsActorCritic implements PolicyNetwork {
         vfSum += err;
         dv = v - ret;
       }
-      dV[i] = c.vfCoef * dv * invM;
+      h[dV + i] = c.vfCoef * dv * invM;
     }
-    this.actor.backward(this.params, grads, b.obs, m, dOut);
-    this.critic.backward(this.params, grads, b.obs, m, dV);
+    this.actor.backward(this.paramBase, this.gradBase, this.xBuf, m, dOut);
+    this.critic.backward(this.paramBase, this.gradBase, this.xBuf, m, dV);
     if (dLogStd) {
       const [lo, hi] = this.options.logStdRange;
       for (let j = 0; j < n; j++) {
-        const s = this.params[this.logStdOffset + j];
-        grads[this.logStdOffset + j] = s >= lo && s <= hi ? dLogStd[j] : 0;
+        const s = h[this.paramBase + this.logStdOffset + j];
+        h[this.gradBase + this.logStdOffset + j] = s >= lo && s <= hi ? dLogStd[j] : 0;
       }
     }
     return {
@@ -443,7 +476,8 @@ export class JsActorCritic implements PolicyNetwork {
   /** Parameter values (copies) by stable name, for checkpoints. */
   getWeights(): Record<string, { shape: number[]; data: Float32Array }> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const p of this.paramSpecs) out[p.name] = { shape: [...p.shape], data: this.params.slice(p.offset, p.offset + p.size) };
+    const h = this.heap.f32;
+    for (const p of this.paramSpecs) out[p.name] = { shape: [...p.shape], data: h.slice(this.paramBase + p.offset, this.paramBase + p.offset + p.size) };
     return out;
   }
 
@@ -455,7 +489,7 @@ export class JsActorCritic implements PolicyNetwork {
       if (w.shape.join(",") !== p.shape.join(",") || w.data.length !== p.size) {
         throw new Error(`checkpoint parameter ${p.name} has shape [${w.shape}] but the network needs [${p.shape}]`);
       }
-      this.params.set(w.data, p.offset);
+      this.heap.f32.set(w.data, this.paramBase + p.offset);
     }
   }
 
@@ -474,7 +508,7 @@ export class JsAdam {
     beta2 = 0.999,
     eps = 1e-5,
   ) {
-    this.adam = new FlatAdam(policy.params.length, beta1, beta2, eps);
+    this.adam = new FlatAdam(policy.size, beta1, beta2, eps);
   }
 
   /** One step on `policy.params` with `policy.grads`. */

@@ -14,6 +14,7 @@ import { TimeLimit } from "../../../../src/core/envs/time-limit";
 import { SyncVectorEnv } from "../../../../src/core/envs/vector-env";
 import { Adam } from "../../../../src/core/nn/adam";
 import { FlatAdam } from "../../../../src/core/nn/flat-mlp";
+import { Heap } from "../../../../src/core/nn/kernels";
 import { DEFAULT_CONFIG, resolveConfig, type PPOConfig } from "../../../../src/core/ppo/config";
 import { clipGradNorm, JsActorCritic, type MinibatchArrays } from "../../../../src/core/ppo/js-policy";
 import { ActorCritic, type PolicyOptions } from "../../../../src/core/ppo/policy";
@@ -273,4 +274,41 @@ test("a checkpoint state moves between engines: tfjs -> js -> tfjs keeps weights
   }
   assert.equal(back.optimizer.step, state.optimizer.step);
   tfjs.dispose();
+});
+
+test("the SIMD kernels agree with their plain-JavaScript fallback: tanh to float precision, gemm in both layouts", () => {
+  const simd = new Heap(1024);
+  const plain = new Heap(1024, true);
+  assert.equal(plain.kind, "js");
+  const rng = new Rng(2);
+  const xs = [0, -0, 1e-6, -0.29, 0.3, 0.31, -1, 2.5, -8.9, 9.5, -40, ...Array.from({ length: 53 }, () => 4 * rng.normal())];
+  for (const heap of [simd, plain]) {
+    const at = heap.alloc(xs.length);
+    heap.f32.set(xs, at);
+    heap.tanh(at, xs.length);
+    xs.forEach((x, i) => assert.ok(Math.abs(heap.f32[at + i] - Math.tanh(x)) <= 3e-7 * Math.max(1e-3, Math.abs(Math.tanh(x))) + 1e-9, `${heap.kind} tanh(${x}) = ${heap.f32[at + i]}`));
+  }
+  // C [5, 7] += A [5, 6] @ B [6, 7], then C' [6, 7] += A^T @ D with D [5, 7]
+  const A = Array.from({ length: 30 }, () => rng.normal());
+  const B = Array.from({ length: 42 }, () => rng.normal());
+  const results = [simd, plain].map((heap) => {
+    const a = heap.alloc(30);
+    const b = heap.alloc(42);
+    const c = heap.alloc(35);
+    const c2 = heap.alloc(42);
+    heap.f32.set(A, a);
+    heap.f32.set(B, b);
+    heap.gemm(a, 6, 1, b, c, 5, 6, 7);
+    heap.gemm(a, 1, 6, c, c2, 6, 5, 7);
+    return [heap.f32.slice(c, c + 35), heap.f32.slice(c2, c2 + 42)];
+  });
+  for (let r = 0; r < 5; r++) {
+    for (let j = 0; j < 7; j++) {
+      let s = 0;
+      for (let k = 0; k < 6; k++) s += A[r * 6 + k] * B[k * 7 + j];
+      assert.ok(Math.abs(results[1][0][r * 7 + j] - s) < 1e-5, "plain gemm");
+    }
+  }
+  assertClose(results[0][0], results[1][0], "gemm A @ B", 1e-5, 1e-6);
+  assertClose(results[0][1], results[1][1], "gemm A^T @ D", 1e-5, 1e-6);
 });
