@@ -60,8 +60,8 @@ export class ReplaysApp {
       this.playback.seek(Number(this.scrub.value));
     });
     this.playButton = toolbarButton("debug-start", "Play (Space)", () => this.playback.toggle(), { "data-control": "play" });
-    const back = toolbarButton("debug-step-back", "Step back (Left)", () => this.playback.stepBy(-1), { "data-control": "back" });
-    const fwd = toolbarButton("debug-step-over", "Step forward (Right)", () => this.playback.stepBy(1), { "data-control": "forward" });
+    const back = toolbarButton("chevron-left", "Step back (Left)", () => this.playback.stepBy(-1), { "data-control": "back" });
+    const fwd = toolbarButton("chevron-right", "Step forward (Right)", () => this.playback.stepBy(1), { "data-control": "forward" });
     const speed = singleSelect(
       SPEEDS.map((s) => ({ value: String(s), label: `${s}x` })),
       String(this.playback.speed),
@@ -85,7 +85,11 @@ export class ReplaysApp {
     this.controls.append(back, this.playButton, fwd, this.scrub, this.stepLabel, speed, loop, exports);
 
     root.replaceChildren(this.header, this.message, this.list, this.controls, this.viewsEl);
-    document.addEventListener("keydown", (e) => this.onKey(e));
+    // Capture phase: a focused button must not also act on Space/arrows.
+    document.addEventListener("keydown", (e) => this.onKey(e), { capture: true });
+    document.addEventListener("keyup", (e) => {
+      if (e.key === " " && this.views.length > 0 && !(e.target as HTMLElement | null)?.closest("vscode-checkbox, vscode-single-select, textarea, input:not([type=range])")) e.preventDefault();
+    }, { capture: true });
     window.addEventListener("resize", () => this.showStep(this.playback.step));
   }
 
@@ -239,7 +243,8 @@ export class ReplaysApp {
   private showStep(step: number): void {
     for (const v of this.views) v.show(step);
     this.scrub.value = String(step);
-    this.stepLabel.textContent = this.playback.length ? `${step + 1} / ${this.playback.length}` : "";
+    // Steps are 0-based everywhere (timelines, CSV): "step / last step".
+    this.stepLabel.textContent = this.playback.length ? `${step} / ${this.playback.length - 1}` : "";
   }
 
   private updateControls(): void {
@@ -255,8 +260,8 @@ export class ReplaysApp {
     if (target && (target.tagName === "INPUT" && (target as HTMLInputElement).type !== "range")) return;
     switch (e.key) {
       case " ":
-        // A focused button already acts on Space (it clicks).
-        if (target?.closest("vscode-button, vscode-toolbar-button, vscode-checkbox, button")) return;
+        // Space is play/pause wherever the focus is, except on controls that use it themselves.
+        if (target?.closest("vscode-checkbox, vscode-single-select, textarea")) return;
         this.playback.toggle();
         break;
       case "ArrowRight":
@@ -275,6 +280,7 @@ export class ReplaysApp {
         return;
     }
     e.preventDefault();
+    e.stopPropagation();
   }
 
   /** Encodes the selected replay (A) and sends it to the host, which asks where to save it. */

@@ -71,7 +71,7 @@ export class ReplayView {
     this.frame.draw(noFrames ? null : r.frame(i), this.barsAt(i));
     this.timelines.setCursor(i);
     const s = r.steps;
-    const parts = [`step ${i + 1} / ${r.length}`];
+    const parts = [`step ${i}`];
     if (i < r.loaded) {
       parts.push(`r ${fmt(s.reward[i])}`, `return ${fmt(s.cumulative[i])}`, `V ${fmt(s.value[i])}`, `H ${fmt(s.entropy[i])}`);
       if (s.terminated[i]) parts.push("terminated");

@@ -291,11 +291,13 @@ export class Timelines {
       const nvec = r.header.spaces.actionNvec ?? (dist.kind === "categorical" ? dist.probs.map((p) => p.length) : []);
       const taken = probs.map((_, k) => (dist.kind === "categorical" ? isTaken(nvec, action, k, r.header.spaces.actionStart) : action[k] === 1));
       data = probs;
-      colors = taken.map((tk) => (tk ? t.palette[1] : withAlpha(t.palette[0], 0.55)));
+      // Each action in its timeline colour; the taken one solid, the others faded.
+      colors = taken.map((tk, k) => (tk ? t.palette[k % t.palette.length] : withAlpha(t.palette[k % t.palette.length], 0.3)));
       const k = taken.indexOf(true);
       this.distNote.textContent = k >= 0 ? `took ${labels[k] ?? k} (p = ${probs[k].toFixed(3)})` : "";
+      this.distNote.dataset.taken = taken.map((tk, j) => (tk ? j : -1)).filter((j) => j >= 0).join(",");
     }
-    this.distNote.dataset.taken = dist.kind === "gaussian" ? "" : String(data.findIndex((_, k) => colors[k] === t.palette[1]));
+    if (dist.kind === "gaussian") this.distNote.dataset.taken = "";
     if (!this.dist) {
       this.dist = new Chart<"bar">(this.distCanvas, {
         type: "bar",

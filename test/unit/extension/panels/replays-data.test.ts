@@ -3,8 +3,14 @@
  * read), RGB frames as base64, errors as responses, and the webview HTML's CSP.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, test } from "node:test";
-import { ReplayServer, requestProblem, toWireFrame } from "../../../../src/extension/panels/replays-data";
+import { ReplayBuilder } from "../../../../src/core/replay/format";
+import { ReplayStore } from "../../../../src/core/replay/store";
+import type { RenderFrame } from "../../../../src/core/replay/types";
+import { openRunReplaySource, ReplayServer, requestProblem, toWireFrame } from "../../../../src/extension/panels/replays-data";
 import { replaysHtml } from "../../../../src/extension/panels/replays-html";
 import { cartPoleReplay, MemoryReplaySource } from "../../../fixtures/replays/memory-replays";
 
@@ -67,6 +73,48 @@ describe("ReplayServer", () => {
     assert.deepEqual([...Buffer.from(wire.base64, "base64")], [1, 2, 3, 4, 5, 6]);
     assert.throws(() => toWireFrame({ type: "rgb", width: 2, height: 2, data }), /needs 12 bytes but has 7/);
     assert.equal(toWireFrame(null), null);
+  });
+});
+
+describe("ReplayServer over a run directory", () => {
+  test("serves what the trainer's store wrote: the list, a header, a steps range and RGB frames byte for byte", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-replays-panel-"));
+    try {
+      const spaces = { observationLabels: ["x", "v"], actionLabels: ["left", "right"], actionKind: "discrete" as const, actionNvec: [2] };
+      const b = new ReplayBuilder(2, 1, { kind: "categorical", nvec: [2] }, spaces, true);
+      const frames: RenderFrame[] = [];
+      for (let t = 0; t < 50; t++) {
+        const data = new Uint8Array(4 * 3 * 3).map((_, i) => (i * 5 + t) % 256);
+        frames.push({ type: "rgb", width: 4, height: 3, channels: 3, data });
+        b.push({ observation: [t / 10, -t / 10], action: [t % 2], reward: 1, terminated: t === 49, truncated: false, value: 50 - t, entropy: 0.5, distribution: [0.25, 0.75], frame: frames[t] });
+      }
+      const store = new ReplayStore(dir, { maxCount: 10, maxBytes: 1e8 });
+      const { saved } = store.save(b, { kind: "requested", update: 4, step: 800, return: 50, length: 50, terminated: true, seed: 3, deterministic: true, frameType: "rgb", createdAt: new Date(0).toISOString() });
+      assert.ok(saved);
+      const server = new ReplayServer(openRunReplaySource(dir), { maxFrames: 16 });
+      const { replays, error } = await server.list();
+      assert.equal(error, undefined);
+      assert.deepEqual(replays.map((r) => r.id), [saved.id]);
+      const header = await server.handle({ kind: "header", id: saved.id });
+      assert.ok(header.kind === "header" && header.header.spaces.actionLabels[1] === "right");
+      const steps = await server.handle({ kind: "steps", id: saved.id, from: 45, to: 60 });
+      assert.ok(steps.kind === "steps");
+      if (steps.kind !== "steps") return;
+      assert.deepEqual([steps.chunk.from, steps.chunk.to], [45, 50]);
+      assert.deepEqual(steps.chunk.value, [5, 4, 3, 2, 1]);
+      const got = await server.handle({ kind: "frames", id: saved.id, from: 10, to: 50 });
+      assert.ok(got.kind === "frames");
+      if (got.kind !== "frames") return;
+      assert.equal(got.frames.length, 16, "capped at maxFrames");
+      const f = got.frames[3];
+      assert.ok(f && f.type === "rgb");
+      if (!f || f.type !== "rgb") return;
+      assert.deepEqual([...Buffer.from(f.base64, "base64")], [...(frames[13] as { data: Uint8Array }).data]);
+      const missing = await server.respond(9, { kind: "header", id: "u999999-periodic" });
+      assert.ok(missing.type === "response" && !missing.ok && missing.error.length > 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
