@@ -41,6 +41,13 @@ export function configurationContribution(): unknown[] {
           default: "auto",
           markdownDescription: "Compute engine for the trainer: `auto` and `js` train with the built-in JavaScript engine (fastest for PPO's small networks); `tensorflow` (`@tensorflow/tfjs-node`, optional), `wasm` and `cpu` use TensorFlow.js.",
         },
+        "ppoLab.python": {
+          type: "string",
+          default: "",
+          scope: "resource",
+          markdownDescription:
+            "Python interpreter for `.py` env files. Empty: the interpreter selected in the Python extension (when installed), else `python3` on PATH. It needs `numpy` (and `gymnasium` for registered ids).",
+        },
         "ppoLab.runsDirectory": {
           type: "string",
           default: ".ppo-lab/runs",

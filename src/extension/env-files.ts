@@ -4,29 +4,53 @@
 import * as fs from "node:fs";
 import * as vscode from "vscode";
 
-const ENV_EXTENSIONS = /\.(ts|mts|cts|js|mjs|cjs)$/;
+const ENV_EXTENSIONS = /\.(ts|mts|cts|js|mjs|cjs|py)$/;
 
 /**
- * True when `text` looks like an env file: a default export and `reset` and `step` methods or functions.
+ * True when `text` looks like a Python env file: a class with `def reset(` and `def step(` methods, or a
+ * `register(id=...)` call (Gymnasium's registration).
+ */
+export function looksLikePythonEnvFile(text: string): boolean {
+  return (/^\s*class\s+\w+/m.test(text) && /\bdef\s+reset\s*\(/.test(text) && /\bdef\s+step\s*\(/.test(text)) || /\bregister\s*\(\s*id\s*=/.test(text);
+}
+
+/**
+ * True when `text` looks like an env file: a default export and `reset` and `step` methods or functions
+ * (TypeScript/JavaScript), or a Python env class (see {@link looksLikePythonEnvFile}).
  * A heuristic for CodeLens and pickers; the loader and checker are the judges.
  */
 export function looksLikeEnvFile(text: string): boolean {
-  return /export\s+default\b/.test(text) && /\breset\s*\(/.test(text) && /\bstep\s*\(/.test(text);
+  return (/export\s+default\b/.test(text) && /\breset\s*\(/.test(text) && /\bstep\s*\(/.test(text)) || looksLikePythonEnvFile(text);
 }
 
-/** Line (0-based) of the `export default` statement, or 0. */
+/**
+ * Line (0-based) of the `export default` statement; in a Python file, of the first class that defines `step`
+ * (else the first `register(` call); else 0.
+ */
 export function defaultExportLine(text: string): number {
   const m = /export\s+default\b/.exec(text);
-  return m ? text.slice(0, m.index).split("\n").length - 1 : 0;
+  if (m) return text.slice(0, m.index).split("\n").length - 1;
+  const lines = text.split("\n");
+  let lastClass = -1;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^class\s+\w+/.test(lines[i])) lastClass = i;
+    if (lastClass >= 0 && /^\s+def\s+step\s*\(/.test(lines[i])) return lastClass;
+  }
+  const reg = lines.findIndex((l) => /\bregister\s*\(/.test(l));
+  return reg >= 0 ? reg : 0;
 }
 
 export function isEnvFileName(fsPath: string): boolean {
-  return ENV_EXTENSIONS.test(fsPath) && !fsPath.endsWith(".d.ts") && !/[\\/]node_modules[\\/]/.test(fsPath);
+  return ENV_EXTENSIONS.test(fsPath) && !fsPath.endsWith(".d.ts") && !/[\\/](node_modules|site-packages|\.?venv|__pycache__)[\\/]/.test(fsPath);
 }
 
 /** Env files in the workspace (at most `limit` candidates read). */
 export async function findEnvFiles(limit = 300): Promise<vscode.Uri[]> {
-  const uris = await vscode.workspace.findFiles("**/*.{ts,mts,cts,js,mjs,cjs}", "{**/node_modules/**,**/dist/**,**/.ppo-lab/**}", limit);
+  const uris = await vscode.workspace.findFiles(
+    "**/*.{ts,mts,cts,js,mjs,cjs,py}",
+    "{**/node_modules/**,**/dist/**,**/.ppo-lab/**,**/.venv/**,**/venv/**,**/site-packages/**,**/__pycache__/**}",
+    limit,
+  );
   const out: vscode.Uri[] = [];
   for (const uri of uris) {
     if (!isEnvFileName(uri.fsPath)) continue;

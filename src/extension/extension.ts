@@ -11,6 +11,7 @@ import type { RunListing } from "../core/run/run-dir";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
+import { pickPythonEnv, resolvePythonInterpreter } from "./python-interpreter";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
 import { openRunReplaySource } from "./panels/replays-data";
 import { ReplaysPanel } from "./panels/replays-panel";
@@ -28,7 +29,14 @@ type CommandTarget = RunNode | vscode.Uri | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("PPO Lab", { log: true });
-  const spawn = forkTrainer(context.extensionPath, (stream, line) => (stream === "stderr" ? log.warn(line) : log.info(line)));
+  // The Python interpreter for .py env files, resolved when one is picked (see pickEnv); trainers get it as
+  // PPO_LAB_PYTHON.
+  let trainerPython: string | undefined;
+  const spawn = forkTrainer(
+    context.extensionPath,
+    (stream, line) => (stream === "stderr" ? log.warn(line) : log.info(line)),
+    () => (trainerPython ? { PPO_LAB_PYTHON: trainerPython } : {}),
+  );
   manager = new RunManager(spawn, {
     maxConcurrent: maxConcurrentRuns,
     log: (level, message) => log[level](message),
@@ -47,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new RunStatusBar(runs),
     new RunFindings(runs),
     vscode.languages.registerCodeLensProvider(
-      [{ language: "typescript" }, { language: "javascript" }].map((s) => ({ ...s, scheme: "file" })),
+      [{ language: "typescript" }, { language: "javascript" }, { language: "python" }].map((s) => ({ ...s, scheme: "file" })),
       new EnvCodeLensProvider(runs),
     ),
     { dispose: () => runs.dispose() },
@@ -104,8 +112,21 @@ export function activate(context: vscode.ExtensionContext): void {
     return false;
   };
 
-  /** The env to act on: the given URI, the active editor's file, or a pick of workspace env files and built-ins. */
+  /**
+   * The env to act on (see pickAnyEnv); for a .py file, the Python interpreter is resolved and, when the file holds
+   * several env classes, the user picks one (`file.py:Name`).
+   */
   const pickEnv = async (target: CommandTarget, title: string): Promise<{ env: string; uri?: vscode.Uri } | undefined> => {
+    const picked = await pickAnyEnv(target, title);
+    if (!picked || !picked.env.endsWith(".py")) return picked;
+    trainerPython = await resolvePythonInterpreter(picked.uri, (m) => log.warn(m));
+    log.info(`Python interpreter for ${path.basename(picked.env)}: ${trainerPython ?? "python3 from PATH"}`);
+    const env = await pickPythonEnv(picked.env, trainerPython);
+    return env === undefined ? undefined : { ...picked, env };
+  };
+
+  /** The env to act on: the given URI, the active editor's file, or a pick of workspace env files and built-ins. */
+  const pickAnyEnv = async (target: CommandTarget, title: string): Promise<{ env: string; uri?: vscode.Uri } | undefined> => {
     if (target instanceof vscode.Uri) return { env: target.fsPath, uri: target };
     const active = vscode.window.activeTextEditor?.document.uri;
     if (active?.scheme === "file" && isEnvFileName(active.fsPath)) return { env: active.fsPath, uri: active };

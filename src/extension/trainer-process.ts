@@ -12,15 +12,20 @@ const STDERR_TAIL_LINES = 20;
 /**
  * @param extensionPath the extension's install folder (holds `dist/trainer.js`)
  * @param onOutput receives the trainer's stdout/stderr lines for the log channel
+ * @param extraEnv environment variables for each new trainer (e.g. PPO_LAB_PYTHON, the interpreter of .py envs)
  */
-export function forkTrainer(extensionPath: string, onOutput: (stream: "stdout" | "stderr", line: string) => void): SpawnTrainer {
+export function forkTrainer(
+  extensionPath: string,
+  onOutput: (stream: "stdout" | "stderr", line: string) => void,
+  extraEnv: () => NodeJS.ProcessEnv = () => ({}),
+): SpawnTrainer {
   return (cwd: string): TrainerHandle => {
     const entry = path.join(extensionPath, "dist", "trainer.js");
     const child = fork(entry, [], {
       cwd,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
+      env: { ...process.env, ...extraEnv(), ELECTRON_RUN_AS_NODE: "1" },
     });
     const tail: string[] = [];
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {
