@@ -146,6 +146,8 @@ export default class Acrobot {
     low: [-1, -1, -1, -1, -Math.fround(MAX_VEL_1), -Math.fround(MAX_VEL_2)],
     high: [1, 1, 1, 1, Math.fround(MAX_VEL_1), Math.fround(MAX_VEL_2)],
     shape: [6],
+    /** Names of the observation elements (optional; replays use them to label the observation). */
+    labels: ["cos_theta1", "sin_theta1", "cos_theta2", "sin_theta2", "theta1_dot", "theta2_dot"],
   };
   readonly actionSpace = { type: "Discrete" as const, n: 3 };
 

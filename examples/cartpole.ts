@@ -74,11 +74,13 @@ class Mulberry32 {
 }
 
 export default class CartPole {
-  readonly observationSpace = {
-    type: "Box" as const,
+  readonly observationSpace: { type: "Box"; low: number[]; high: number[]; shape: number[]; labels?: string[] } = {
+    type: "Box",
     low: [-X_THRESHOLD * 2, -FLOAT32_MAX, -THETA_THRESHOLD * 2, -FLOAT32_MAX],
     high: [X_THRESHOLD * 2, FLOAT32_MAX, THETA_THRESHOLD * 2, FLOAT32_MAX],
     shape: [4],
+    /** Names of the observation elements (optional; replays use them to label the observation). */
+    labels: ["x", "x_dot", "theta", "theta_dot"],
   };
   readonly actionSpace = { type: "Discrete" as const, n: 2 };
 

@@ -83,6 +83,8 @@ export default class MountainCarContinuous {
     low: [Math.fround(MIN_POSITION), Math.fround(-MAX_SPEED)],
     high: [Math.fround(MAX_POSITION), Math.fround(MAX_SPEED)],
     shape: [2],
+    /** Names of the observation elements (optional; replays use them to label the observation). */
+    labels: ["position", "velocity"],
   };
   readonly actionSpace = { type: "Box" as const, low: [MIN_ACTION], high: [MAX_ACTION], shape: [1] };
 

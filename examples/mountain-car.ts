@@ -80,6 +80,8 @@ export default class MountainCar {
     low: [Math.fround(MIN_POSITION), Math.fround(-MAX_SPEED)],
     high: [Math.fround(MAX_POSITION), Math.fround(MAX_SPEED)],
     shape: [2],
+    /** Names of the observation elements (optional; replays use them to label the observation). */
+    labels: ["position", "velocity"],
   };
   readonly actionSpace = { type: "Discrete" as const, n: 3 };
 

@@ -83,8 +83,10 @@ export default class Pendulum {
     low: [-1.0, -1.0, -MAX_SPEED],
     high: [1.0, 1.0, MAX_SPEED],
     shape: [3],
+    /** Names of the observation elements (optional; replays use them to label the observation). */
+    labels: ["cos_theta", "sin_theta", "theta_dot"],
   };
-  readonly actionSpace = { type: "Box" as const, low: [-MAX_TORQUE], high: [MAX_TORQUE], shape: [1] };
+  readonly actionSpace = { type: "Box" as const, low: [-MAX_TORQUE], high: [MAX_TORQUE], shape: [1], labels: ["torque"] };
 
   private readonly rng = new Mulberry32(DEFAULT_SEED);
   /** `[theta, thdot]`, or undefined before the first reset. */

@@ -91,7 +91,9 @@ export function ppoStateOf(ck: LoadedCheckpoint, where: string): PPOState {
  */
 export function assertSameSpaces(ck: LoadedCheckpoint, observationSpace: unknown, actionSpace: unknown, envFile: string): void {
   const meta = (ck.meta ?? {}) as { observationSpace?: unknown; actionSpace?: unknown };
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  // Element names (`labels`, used only to label replays) may change without changing the space.
+  const dropLabels = (key: string, value: unknown): unknown => (key === "labels" ? undefined : value);
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, dropLabels) === JSON.stringify(b, dropLabels);
   if (meta.observationSpace !== undefined && !same(meta.observationSpace, observationSpace)) {
     throw new CheckpointError(
       `the checkpoint was trained on observationSpace ${JSON.stringify(meta.observationSpace)} but ${envFile} has ${JSON.stringify(observationSpace)}: a run directory from a different env?`,

@@ -67,6 +67,9 @@ function onMessage(raw: unknown): void {
     case "checkpoint":
       session?.checkpointNow();
       break;
+    case "recordReplay":
+      session?.recordReplay(msg.deterministic);
+      break;
     default:
       send({ type: "log", level: "warn", message: `unknown message ${JSON.stringify(raw)?.slice(0, 100)}` });
   }

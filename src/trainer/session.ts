@@ -29,6 +29,7 @@ import { PythonVectorEnv } from "../envs/python/python-env";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
 import { CheckpointError, assertSameSpaces, ppoStateOf, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoints";
+import { TrainerReplays } from "./replays";
 
 declare const PPO_LAB_VERSION: string | undefined;
 
@@ -141,6 +142,10 @@ export class TrainingSession {
   ppo: PPO | undefined;
   /** Diagnostics of the current run (engine with its findings, NaN guard); set once the run directory exists. */
   monitor: DiagnosticsMonitor | undefined;
+  /** Episode replays of the current run (src/trainer/replays.ts); undefined when off or unavailable. */
+  replays: TrainerReplays | undefined;
+  /** "Record next episode" requests that arrived before the run directory existed (true = deterministic). */
+  private replayRequests: boolean[] = [];
 
   constructor(
     readonly request: TrainRequest,
@@ -164,6 +169,38 @@ export class TrainingSession {
     this.checkpointRequested = true;
     this.wake?.();
   }
+  /** Records one episode with the current policy after the current update (also while paused). */
+  recordReplay(deterministic?: boolean): void {
+    if (this.replays) this.replays.request(deterministic);
+    else this.replayRequests.push(deterministic ?? false);
+    this.wake?.();
+  }
+
+  /**
+   * Sets up replays for the run (never fails the run: problems are logged and the run trains without replays).
+   * Python envs are not recorded yet: their copies live in the bridge's processes.
+   */
+  private startReplays(runDir: string, loaded: LoadedEnvFile, config: PPOConfig): void {
+    const on = config.replays.enabled || this.replayRequests.length > 0;
+    if (!on) return;
+    if ((loaded as { python?: unknown }).python) {
+      this.emit({ type: "log", level: "info", message: "replays: not recorded for Python envs yet" });
+      return;
+    }
+    try {
+      this.replays = new TrainerReplays({
+        runDir,
+        config,
+        totalUpdates: Math.ceil(config.totalTimesteps / (config.nEnvs * config.nSteps)),
+        makeEnv: () => makeEnvs(loaded, { ...config, nEnvs: 1 })[0],
+        emit: (msg) => this.emit(msg),
+      });
+      for (const d of this.replayRequests.splice(0)) this.replays.request(d);
+    } catch (e) {
+      this.emit({ type: "log", level: "warn", message: `replays: off for this run: ${(e as Error).message}` });
+    }
+  }
+
 
   private emit(msg: FromTrainerMessage): void {
     this.callbacks.emit(msg);
@@ -354,11 +391,15 @@ export class TrainingSession {
         },
       });
       this.monitor = monitor;
+      this.startReplays(writer.dir, loaded, config);
       while (!ppo.done && !this.stopRequested) {
         if (this.paused) {
           writer.updateRunInfo({ status: "paused" });
           this.emit({ type: "status", status: "paused" });
-          while (this.paused && !this.stopRequested) await new Promise<void>((r) => (this.wake = r));
+          while (this.paused && !this.stopRequested) {
+            await new Promise<void>((r) => (this.wake = r));
+            if (this.replays?.hasRequests) this.replays.flushRequests(ppo);
+          }
           if (this.stopRequested) break;
           writer.updateRunInfo({ status: "running" });
           this.emit({ type: "status", status: "running" });
@@ -368,6 +409,7 @@ export class TrainingSession {
           row = ppo.iterate((ep, total) => {
             const epRow = { return: ep.return, length: ep.length, total_timesteps: total, env_index: ep.envIndex };
             writer.appendEpisode(epRow);
+            this.replays?.onTrainingEpisode(ep.return);
             this.emit({ type: "episode", return: ep.return, length: ep.length, totalTimesteps: total });
           });
         } catch (e) {
@@ -388,6 +430,8 @@ export class TrainingSession {
           this.checkpointRequested = false;
           this.saveCheckpoint(monitor.lastGood);
         }
+        // Replays between updates: periodic, requested, best/worst (src/trainer/replays.ts; never throws).
+        this.replays?.afterUpdate(ppo);
         // Let IPC messages and signals (stop, pause) in between updates.
         await new Promise<void>((r) => setImmediate(r));
       }
@@ -417,6 +461,7 @@ export class TrainingSession {
       }
       this.emit({ type: "error", message: `${where}${envName}: ${err.message}`, file: loc?.file ?? loaded.file, line: loc?.line, column: loc?.column });
     } finally {
+      this.replays?.close();
       vecEnv.close();
       writer.close();
       this.ppo.dispose();

@@ -6,6 +6,7 @@
  */
 import Ajv, { type ErrorObject } from "ajv";
 import { DEFAULT_DIAGNOSTICS, DIAGNOSTICS_SCHEMA, type DiagnosticsSettings } from "../diagnostics/settings";
+import { DEFAULT_REPLAYS, REPLAYS_SCHEMA, type ReplaySettings } from "../replay/settings";
 
 export type Schedule = "constant" | "linear";
 
@@ -70,6 +71,11 @@ export interface PPOConfig {
    * and its source). A partial object in a config layer is merged key by key over the layers below it.
    */
   diagnostics: DiagnosticsSettings;
+  /**
+   * Episode replays recorded during training: how often, best/worst, sampling or not, caps (src/core/replay/settings.ts
+   * documents each key). Merged key by key over the layers below, as `diagnostics`.
+   */
+  replays: ReplaySettings;
 }
 
 /**
@@ -113,6 +119,7 @@ export const DEFAULT_CONFIG: PPOConfig = {
   statsWindowSize: 100,
   checkpointEvery: 0,
   diagnostics: DEFAULT_DIAGNOSTICS,
+  replays: DEFAULT_REPLAYS,
 };
 
 /**
@@ -279,6 +286,7 @@ export const CONFIG_SCHEMA = {
     statsWindowSize: positiveInt,
     checkpointEvery: { type: "integer", minimum: 0 },
     diagnostics: DIAGNOSTICS_SCHEMA,
+    replays: REPLAYS_SCHEMA,
   },
 } as const;
 
@@ -382,8 +390,13 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer.values)) {
       if (v === undefined) continue;
-      // `diagnostics` merges key by key, so `{ diagnostics: { klThreshold: 0.1 } }` keeps the other thresholds.
-      const merged = k === "diagnostics" ? { ...config.diagnostics, ...(v as Partial<DiagnosticsSettings>) } : v;
+      // `diagnostics` and `replays` merge key by key, so `{ diagnostics: { klThreshold: 0.1 } }` keeps the other thresholds.
+      const merged =
+        k === "diagnostics"
+          ? { ...config.diagnostics, ...(v as Partial<DiagnosticsSettings>) }
+          : k === "replays"
+            ? { ...config.replays, ...(v as Partial<ReplaySettings>) }
+            : v;
       (config as unknown as Record<string, unknown>)[k] = structuredClone(merged);
       sources[k as keyof PPOConfig] = layer.kind;
     }

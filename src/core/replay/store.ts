@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RUN_FILES } from "../run/layout";
-import { isTempName, writeFileAtomic } from "../run/fs-util";
+import { isTempName, tempNameFor, writeFileAtomic } from "../run/fs-util";
 import { REPLAY_FILE_EXTENSION, ReplayError, type ReplayBuilder } from "./format";
 import type { ReplayKind, ReplaySummary } from "./types";
 
@@ -172,9 +172,12 @@ export class ReplayStore {
    * oldest periodic, then the oldest requested replays are dropped until the count and bytes fit. A replay that does
    * not fit even then is not saved (`saved` undefined, `reason` says why).
    * @param summary without `id` and `bytes` (assigned here)
+   * @param sameAs the id of a replay saved from the same builder (the same episode kept as periodic and as best):
+   *   the new file is a hard link to its file, so the episode takes its bytes on disk once (a copy where the file
+   *   system has no hard links). The caps still count both entries' bytes.
    * @throws ReplayError (naming the file) when writing fails; the index then still lists only complete replays.
    */
-  save(builder: ReplayBuilder, summary: Omit<ReplaySummary, "id" | "bytes">): SaveResult {
+  save(builder: ReplayBuilder, summary: Omit<ReplaySummary, "id" | "bytes">, sameAs?: string): SaveResult {
     const id = this.nextId(summary.update, summary.kind);
     const full: ReplaySummary = { ...summary, id, bytes: 0 };
     const data = builder.toBuffer(full);
@@ -190,7 +193,9 @@ export class ReplayStore {
       };
     }
     const file = replayFile(this.dir, id);
-    writeFileAtomic(file, data, { afterDiskFull: "the replay was not saved; the other replays are intact." });
+    if (!(sameAs !== undefined && this.linkExisting(sameAs, file))) {
+      writeFileAtomic(file, data, { afterDiskFull: "the replay was not saved; the other replays are intact." });
+    }
     const removed = [...replaced, ...victims];
     const next: ReplayIndex = { ...this.index, replays: [...remaining.filter((r) => !victims.includes(r)), full] };
     try {
@@ -201,6 +206,20 @@ export class ReplayStore {
     }
     for (const r of removed) fs.rmSync(replayFile(this.dir, r.id), { force: true });
     return { saved: full, removed };
+  }
+
+  /** Hard-links the file of replay `id` as `target` (temp name + rename). @returns false when that is not possible. */
+  private linkExisting(id: string, target: string): boolean {
+    if (!this.index.replays.some((r) => r.id === id)) return false;
+    const tmp = tempNameFor(target);
+    try {
+      fs.linkSync(replayFile(this.dir, id), tmp);
+      fs.renameSync(tmp, target);
+      return true;
+    } catch {
+      fs.rmSync(tmp, { force: true });
+      return false;
+    }
   }
 
   /** Replaces index.json atomically. */

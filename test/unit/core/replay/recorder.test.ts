@@ -73,7 +73,7 @@ describe("recordEpisode", () => {
         createdAt: new Date().toISOString(),
       });
       assert.ok(saved);
-      assert.equal(saved.frameType, "text"); // CartPole renders text until it gets a scene
+      assert.equal(saved.frameType, "scene");
       const src = new RunReplaySource(dir);
       const chunk = await src.steps(saved.id, 0, rec.length);
       const header = await src.header(saved.id);
