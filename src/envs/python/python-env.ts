@@ -155,6 +155,11 @@ export class PythonVectorEnv implements VectorEnv {
     return this.bridge.processIds;
   }
 
+  /** "fifo" (named pipes) or "pipe" (stdio through a worker), see bridge.ts. */
+  get transport(): string {
+    return this.bridge.transport;
+  }
+
   /** Writes shard observations `[m * rawDim]` (wire) as encoded rows into `out` from env `start`. */
   private decodeObservations(src: Float32Array, m: number, out: Float32Array, start: number, where: string): void {
     if (!this.encoder) {
