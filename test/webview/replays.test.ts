@@ -10,7 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { ReplayServer } from "../../src/extension/panels/replays-data";
 import type { FromReplaysMessage, ToReplaysMessage } from "../../src/protocol";
 import { fitTransform, sceneToCanvas } from "../../webview/replays/scene";
-import { cartPoleReplay, MemoryReplaySource } from "../fixtures/replays/memory-replays";
+import { cartPoleReplay, MemoryReplaySource, pendulumReplay, withFrames } from "../fixtures/replays/memory-replays";
 import { Harness, skipReason, waitFor, type DashboardPage } from "./harness";
 
 const skip = skipReason();
@@ -146,7 +146,7 @@ describe("replays webview", { skip }, () => {
         const bg = (d[i] === 31 && d[i + 1] === 31 && d[i + 2] === 31) || (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255);
         if (!bg) {
           drawn++;
-          hash = (hash * 31 + i) % 1000000007;
+          hash = (hash * 31 + i + 7 * d[i] + 13 * d[i + 1] + 17 * d[i + 2]) % 1000000007;
         }
       }
       return { drawn, total: d.length / 4, hash };
@@ -283,6 +283,55 @@ describe("replays webview", { skip }, () => {
       const st = await canvasStats(p);
       assert.ok(st.drawn > 300, `bars drawn: ${st.drawn}`);
       assert.equal(src.reads.filter((r) => r.what === "frames").length, 0, "no frame requests for a frameless replay");
+    });
+  });
+
+  test("continuous actions: mean with a std band over time, mean ± std bars at the step; the canvas backs devicePixelRatio", async () => {
+    const src = new MemoryReplaySource([pendulumReplay({ length: 40 })]);
+    await withPlayer(src, async (p) => {
+      await ready(p, 40);
+      await call(p, "seek", 8);
+      const tl = await timelines(p);
+      assert.ok(tl.every((t) => t.cursor === 8));
+      // sin(8 / 4) * 1.5 = 1.364; std = 0.8 - 0.5 * 8 / 40 = 0.7.
+      assert.match((await p.page.textContent(".dist-note")) ?? "", /torque: 1\.364 ± 0\.700/);
+      assert.ok((await canvasStats(p)).drawn > 200, "the rod is drawn");
+      const dpr = await p.page.$eval("canvas.frame-canvas", (c) => {
+        const r = c.getBoundingClientRect();
+        return { w: (c as HTMLCanvasElement).width, expected: Math.round(Math.round(r.width) * devicePixelRatio) };
+      });
+      assert.equal(dpr.w, dpr.expected);
+    });
+  });
+
+  test("RGB and text frames are drawn", async () => {
+    for (const kind of ["rgb", "text"] as const) {
+      const src = new MemoryReplaySource([withFrames(cartPoleReplay({ id: kind, length: 20 }), kind)]);
+      await withPlayer(src, async (p) => {
+        await ready(p, 20);
+        const a = await canvasStats(p);
+        assert.ok(a.drawn > (kind === "rgb" ? 20_000 : 100), `${kind}: ${a.drawn} pixels drawn`);
+        await call(p, "seek", 2);
+        await waitFor(async () => (await canvasStats(p)).hash !== a.hash, `${kind} frame 2 differs from frame 0`);
+      });
+    }
+  });
+
+  test("a theme change redraws the frame and the timelines in the new colours", async () => {
+    const src = new MemoryReplaySource([withFrames(cartPoleReplay({ id: "t", length: 20 }), "text")]);
+    await withPlayer(src, async (p) => {
+      await ready(p, 20);
+      const corner = () =>
+        p.page.$eval("canvas.frame-canvas", (c) => {
+          const copy = document.createElement("canvas");
+          copy.width = copy.height = 4;
+          const cc = copy.getContext("2d", { willReadFrequently: true })!;
+          cc.drawImage(c as HTMLCanvasElement, 0, 0);
+          return [...cc.getImageData(1, 1, 1, 1).data];
+        });
+      assert.deepEqual((await corner()).slice(0, 3), [31, 31, 31]);
+      await p.setTheme("light");
+      await waitFor(async () => (await corner())[0] === 255, "the light background");
     });
   });
 
