@@ -4,7 +4,9 @@
  * Cases: CartPole-v1 with CleanRL's `ppo.py` configuration (4 envs x 128 steps, 4 minibatches, 4 epochs, lr 2.5e-4
  * annealed, 500k steps), CartPole-v1 with the tuned preset (seconds to first reach ep_rew_mean >= 475), Pendulum-v1
  * with CleanRL's `ppo_continuous_action.py` configuration (1 env x 2048 steps, 32 minibatches, 10 epochs) and with
- * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process.
+ * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process. Then the Python bridge rows
+ * (bench/python-bridge.ts; `--only python` runs just them, `--no-python` skips them): bridge overhead per env step
+ * for a numpy CartPole at N = 1, 8, 32 and PPO steps/s on it against the TypeScript CartPole.
  *
  * `--learning` runs the long learning targets instead, each with its preset, stopping at the first update whose
  * ep_rew_mean reaches the target: Acrobot-v1 >= -100 within 300k steps, MountainCar-v0 >= -110 within 1M,
@@ -22,6 +24,7 @@ import { PPO } from "../src/core/ppo/ppo";
 import { loadEnv } from "../src/envs/loader";
 import { selectBackend } from "../src/trainer/backend";
 import { makeEnvs } from "../src/trainer/session";
+import { benchPythonBridge, printPythonBench, type PythonBenchResult } from "./python-bridge";
 
 interface Case {
   key: string;
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
     .option("--learning", "run the long learning targets (Acrobot, MountainCar, MountainCarContinuous, GridWorld) instead")
     .option("--seed <n>", "seed", "1")
     .option("--backend <name>", "auto | js | tensorflow | wasm | cpu", "auto")
+    .option("--no-python", "skip the Python bridge rows (overhead per env step, Python vs TypeScript CartPole training)")
     .parse(process.argv);
   const opts = program.opts<{
     json?: boolean;
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
     learning?: boolean;
     seed: string;
     backend: PPOConfig["backend"];
+    python: boolean;
   }>();
   const backend = await selectBackend(opts.backend);
   const only = opts.only?.split(",");
@@ -155,6 +160,11 @@ async function main(): Promise<void> {
     );
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  let pythonBench: PythonBenchResult | null = null;
+  if (((!opts.learning && !only) || only?.includes("python")) && opts.python) {
+    pythonBench = await benchPythonBridge(Boolean(opts.quick), Number(opts.seed), opts.backend);
+    if (pythonBench) printPythonBench(pythonBench);
+  }
   console.log(`peak RSS ${peakRssMb.toFixed(0)} MB; load average ${os.loadavg()[0].toFixed(2)} at end`);
   const by = (k: string) => results.find((r) => r.key === k);
   const summary = {
@@ -164,6 +174,7 @@ async function main(): Promise<void> {
     cartpole_seconds_to_475: by("cartpole_tuned")?.secondsToThreshold ?? null,
     cartpole_steps_to_475: by("cartpole_tuned")?.stepsToThreshold ?? null,
     peak_rss_mb: peakRssMb,
+    python_bridge: pythonBench,
     load_average_start: load,
     quick: Boolean(opts.quick),
     learning: Boolean(opts.learning),
