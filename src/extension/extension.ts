@@ -15,6 +15,7 @@ import { pickPythonEnv, resolvePythonInterpreter } from "./python-interpreter";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
 import { openRunReplaySource } from "./panels/replays-data";
 import { ReplaysPanel } from "./panels/replays-panel";
+import { ReloadResume } from "./reload-resume";
 import { RunFindings } from "./run-findings";
 import { RunManager, type LiveRun } from "./run-manager";
 import { RunsTreeProvider, type RunNode } from "./runs-tree";
@@ -76,11 +77,21 @@ export function activate(context: vscode.ExtensionContext): void {
       tree.refresh();
     }
   });
+  // Runs whose trainer stopped because this window reloaded continue now (see reload-resume.ts).
+  const reloadResume = new ReloadResume(runs, {
+    cwdFor: (dir) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir))?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(dir),
+    log: (level, message) => log[level](message),
+  });
+  context.subscriptions.push(reloadResume);
+  reloadResume.scan(roots());
   runs.onCheckReport(({ report }) => showCheckReport(checkDiagnostics, report));
   runs.onDidChangeRun(() => void vscode.commands.executeCommand("setContext", "ppoLab.hasLiveRuns", runs.liveRuns().length > 0));
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        // A run this panel showed live may be resuming after the reload: show it live, not as a past run.
+        const dirs = (state as { runDirs?: unknown } | undefined)?.runDirs;
+        await reloadResume.settled(Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === "string") : []);
         DashboardPanel.revive(panel, context.extensionUri, runs, state);
       },
     }),
@@ -411,6 +422,7 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export async function deactivate(): Promise<void> {
-  // Closing VS Code stops every run gracefully (final checkpoint), escalating to kills.
-  await manager?.stopAll(10_000);
+  // Closing or reloading the window stops every run gracefully (final checkpoint), marked as interrupted so that a
+  // reload resumes it (reload-resume.ts); escalating to kills.
+  await manager?.interruptAll(10_000);
 }

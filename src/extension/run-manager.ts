@@ -17,6 +17,8 @@ export interface TrainerHandle {
   /** Called once when the process has exited; `stderrTail` holds its last lines of stderr. */
   onExit(listener: (code: number | null, signal: string | null, stderrTail: string) => void): void;
   kill(signal: "SIGTERM" | "SIGKILL"): void;
+  /** Closes the IPC channel: the trainer stops after its update as "interrupted" (resumed on the next activation). */
+  disconnect?(): void;
   readonly pid: number | undefined;
 }
 
@@ -142,7 +144,11 @@ export class RunManager {
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {
-    this.options.log?.(level, message);
+    try {
+      this.options.log?.(level, message);
+    } catch {
+      // the output channel is closed while the extension host shuts down; the run directory must still be updated
+    }
   }
 
   /** Starts queued runs while capacity allows. */
@@ -307,8 +313,36 @@ export class RunManager {
     for (const r of this.all) r.handle?.kill("SIGKILL");
   }
 
-  dispose(): void {
+  /**
+   * For the extension host going away (window reload or close): closes every trainer's IPC channel, so each stops
+   * after its update with a final checkpoint and marks its run as interrupted (see reload-resume.ts); waits for the
+   * processes to exit, at most `timeoutMs`, then kills what is left. Queued runs are dropped.
+   */
+  async interruptAll(timeoutMs = 30_000): Promise<void> {
+    for (const r of this.all) {
+      if (r.ended) continue;
+      r.stopRequested = true;
+      if (r.handle?.disconnect) r.handle.disconnect();
+      else r.handle?.send({ type: "stop" });
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.all.some((r) => r.handle) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     for (const r of this.all) r.handle?.kill("SIGKILL");
+  }
+
+  /**
+   * VS Code disposes of the extension's subscriptions right after calling `deactivate()`, without waiting for it:
+   * a trainer that can be disconnected is interrupted here (it stops after its update with a final checkpoint,
+   * marks the run as interrupted and exits by itself), not killed in the middle of writing its run directory.
+   */
+  dispose(): void {
+    for (const r of this.all) {
+      if (!r.handle) continue;
+      if (r.handle.disconnect) {
+        r.stopRequested = true;
+        r.handle.disconnect();
+      } else r.handle.kill("SIGKILL");
+    }
     this.changed.dispose();
     this.metrics.dispose();
     this.messages.dispose();

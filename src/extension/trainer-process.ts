@@ -62,6 +62,9 @@ export function forkTrainer(
       onExit(listener) {
         exitListeners.push(listener);
       },
+      disconnect() {
+        if (child.connected) child.disconnect();
+      },
       kill(signal) {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       },

@@ -10,8 +10,12 @@ import { BackendError } from "./backend";
 import { TrainingSession } from "./session";
 
 function send(msg: FromTrainerMessage): void {
-  if (process.send && process.connected) process.send(msg);
-  else process.stdout.write(JSON.stringify(msg) + "\n");
+  if (process.send) {
+    // Forked with IPC: once the channel is gone (the extension host ended) there is nobody to tell. The callback
+    // keeps a send racing the channel's closing (EPIPE) from becoming an 'error' event that kills the trainer
+    // before its final checkpoint.
+    if (process.connected) process.send(msg, undefined, {}, () => undefined);
+  } else process.stdout.write(JSON.stringify(msg) + "\n");
 }
 
 let session: TrainingSession | undefined;
@@ -45,7 +49,9 @@ function onMessage(raw: unknown): void {
       void start(msg).then((code) => {
         process.exitCode = code;
         // Let the IPC channel flush the last messages, then leave.
-        setImmediate(() => process.disconnect?.());
+        setImmediate(() => {
+          if (process.connected) process.disconnect();
+        });
       });
       break;
     case "check":
@@ -76,6 +82,10 @@ function onMessage(raw: unknown): void {
 }
 
 process.on("message", onMessage);
-// A parent that goes away must not leave an orphan trainer: stop cleanly (final checkpoint) when the channel closes.
-process.on("disconnect", () => session?.stop());
+// A parent that goes away must not leave an orphan trainer: stop cleanly (final checkpoint) when the channel closes,
+// and mark the run as interrupted so the extension resumes it when its window comes back (a reload).
+process.on("disconnect", () => session?.stop({ interrupted: "the VS Code window that trained it closed or reloaded" }));
+// Writes to a parent's closed pipes (EPIPE) must not crash the final checkpoint.
+process.stdout.on("error", () => undefined);
+process.stderr.on("error", () => undefined);
 process.on("SIGTERM", () => (session ? session.stop() : process.exit(0)));

@@ -133,6 +133,8 @@ export function makeEnvs(loaded: LoadedEnvFile, config: PPOConfig): Env[] {
  */
 export class TrainingSession {
   private stopRequested = false;
+  /** Why the run was interrupted (not stopped by the user), recorded in run.json's `extra.interrupted`. */
+  private interrupted: string | undefined;
   private paused = false;
   private checkpointRequested = false;
   private wake: (() => void) | undefined;
@@ -152,8 +154,12 @@ export class TrainingSession {
     private readonly callbacks: SessionCallbacks,
   ) {}
 
-  /** Ends the run after the current update with a final checkpoint; status "stopped". */
-  stop(): void {
+  /**
+   * Ends the run after the current update with a final checkpoint; status "stopped". With `interrupted` (why: the
+   * extension went away), run.json's `extra.interrupted = { at, reason }` tells the extension to resume it.
+   */
+  stop(opts: { interrupted?: string } = {}): void {
+    if (opts.interrupted && !this.stopRequested) this.interrupted = opts.interrupted;
     this.stopRequested = true;
     this.wake?.();
   }
@@ -360,7 +366,7 @@ export class TrainingSession {
         error: undefined,
         backend: backend.name,
         config: config as unknown as Record<string, unknown>,
-        extra: { ...(writer.info.extra ?? {}), resumedFrom: [...((writer.info.extra?.resumedFrom as number[] | undefined) ?? []), resume.checkpoint.step] },
+        extra: { ...withoutKey(writer.info.extra ?? {}, "interrupted"), resumedFrom: [...((writer.info.extra?.resumedFrom as number[] | undefined) ?? []), resume.checkpoint.step] },
       });
       this.emit({ type: "log", level: "info", message: `resumed from the checkpoint at step ${resume.checkpoint.step}` });
     }
@@ -437,7 +443,13 @@ export class TrainingSession {
       }
       if (this.stopRequested && !ppo.done) status = "stopped";
       this.saveCheckpoint(monitor.lastGood);
-      writer.updateRunInfo({ status, totalTimesteps: ppo.totalTimesteps, endedAt: new Date().toISOString() });
+      const interrupted = status === "stopped" && this.interrupted ? { at: new Date().toISOString(), reason: this.interrupted } : undefined;
+      writer.updateRunInfo({
+        status,
+        totalTimesteps: ppo.totalTimesteps,
+        endedAt: new Date().toISOString(),
+        ...(interrupted ? { extra: { ...(writer.info.extra ?? {}), interrupted } } : {}),
+      });
     } catch (e) {
       status = "failed";
       const err = e as Error;
@@ -486,4 +498,10 @@ export function toMessageRow(row: UpdateMetrics): Record<string, number | null> 
   const out: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(row)) out[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
   return out;
+}
+
+/** A copy of `obj` without `key`. */
+function withoutKey(obj: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = obj;
+  return rest;
 }
