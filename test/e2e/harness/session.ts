@@ -254,9 +254,12 @@ export class Session {
     return page;
   }
 
-  /** Screenshot (if a page is open) and every log of the session, into test-artifacts/e2e/<name>/. */
-  async saveArtifacts(error: unknown): Promise<string> {
-    const dest = path.join(ARTIFACTS_ROOT, this.name.replace(/[^a-zA-Z0-9._-]+/g, "-"));
+  /**
+   * Screenshot (if a page is open) and every log of the session, into test-artifacts/e2e/<name>/ (`name`: the
+   * session's, or a journey's when several journeys share the session).
+   */
+  async saveArtifacts(error: unknown, name = this.name): Promise<string> {
+    const dest = path.join(ARTIFACTS_ROOT, name.replace(/[^a-zA-Z0-9._-]+/g, "-"));
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
     fs.writeFileSync(path.join(dest, "error.txt"), `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
@@ -340,4 +343,48 @@ export async function withSession(name: string, timeoutMs: number, body: (s: Ses
     }
   }
   if (failure) throw failure;
+}
+
+/**
+ * Runs one journey of a session that several journeys share (one code-server and browser for all, so the suite
+ * does not pay the start-up for each): `body` gets an AbortSignal that aborts at the journey's deadline or when the
+ * session is torn down, for its waitFor() loops. On failure the screenshot and logs go to
+ * test-artifacts/e2e/<name>/ and the error is rethrown naming that folder; the session itself stays up (the
+ * suite's `after` hook disposes of it).
+ */
+export async function runJourney(
+  session: Session,
+  name: string,
+  timeoutMs: number,
+  body: (signal: AbortSignal) => Promise<void>,
+  log: (msg: string) => void = () => {},
+): Promise<void> {
+  const controller = new AbortController();
+  const onSessionAbort = (): void => controller.abort();
+  session.signal.addEventListener("abort", onSessionAbort);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const run = body(controller.signal);
+    run.catch(() => undefined); // after a timeout the body fails later, when its waits are aborted
+    await Promise.race([
+      run,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`"${name}" timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (e) {
+    controller.abort();
+    try {
+      const where = await session.saveArtifacts(e, name);
+      log(`artifacts saved to ${path.relative(REPO_ROOT, where)}`);
+      if (e instanceof Error) e.message += `\n(screenshot and logs: ${path.relative(REPO_ROOT, where)})`;
+    } catch (e2) {
+      log(`could not save artifacts: ${(e2 as Error).message}`);
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+    session.signal.removeEventListener("abort", onSessionAbort);
+  }
 }

@@ -2,7 +2,7 @@
  * Playwright helpers for code-server's web workbench (VS Code 1.100). Every wait is on a condition with a timeout.
  * Selectors are VS Code's own DOM ids and classes, as used by code-server's test/e2e/models/CodeServer.ts.
  */
-import type { Locator, Page } from "playwright-core";
+import type { Frame, Locator, Page } from "playwright-core";
 
 const QUICK_INPUT = ".quick-input-widget";
 const QUICK_INPUT_BOX = ".quick-input-widget .quick-input-box input";
@@ -13,11 +13,13 @@ export function statusBar(page: Page): Locator {
 }
 
 /** Waits until the workbench and its status bar are rendered and the workspace folder is shown in the explorer. */
-export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<void> {
+export async function waitForWorkbench(page: Page, timeoutMs = 90_000, opts: { explorer?: boolean } = {}): Promise<void> {
   await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: timeoutMs });
   await statusBar(page).waitFor({ state: "visible", timeout: timeoutMs });
-  // The explorer lists the workspace's files once the remote file system is connected.
-  await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible", timeout: timeoutMs });
+  // The explorer lists the workspace's files once the remote file system is connected (after a reload the sidebar
+  // may show another view: then the restored editor tabs say the same).
+  if (opts.explorer === false) await page.locator(".tabs-container .tab").first().waitFor({ state: "visible", timeout: timeoutMs });
+  else await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible", timeout: timeoutMs });
 }
 
 async function closeQuickInput(page: Page): Promise<void> {
@@ -43,8 +45,11 @@ export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30
   await page.locator(".monaco-workbench").click({ position: { x: 5, y: 5 }, timeout: 10_000 }).catch(() => undefined);
   await openQuickInput(page, "Control+P", fileName);
   // File search goes through ripgrep on the server: wait for the row, then accept it.
-  await page.locator(QUICK_INPUT_ROWS).filter({ hasText: fileName }).first().waitFor({ state: "visible", timeout: timeoutMs });
-  await page.keyboard.press("Enter");
+  // The row whose file name is exactly `fileName` (fuzzy matching may rank "x-fileName-y.ts" or a recent file first).
+  const exact = new RegExp(`^\\s*${fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
+  const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+  await row.waitFor({ state: "visible", timeout: timeoutMs });
+  await row.click();
   await page.locator(".tabs-container .tab.active").filter({ hasText: fileName }).waitFor({ state: "visible", timeout: timeoutMs });
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: timeoutMs });
 }
@@ -88,4 +93,41 @@ export async function waitForStatusBarText(page: Page, pattern: RegExp, timeoutM
     throw new Error(`status bar never matched ${pattern} within ${timeoutMs} ms; it shows: ${JSON.stringify(now)}`, { cause: e });
   }
   return (await item.innerText()).trim();
+}
+
+/**
+ * Evaluates `expression` (a string, so it does not depend on helpers the TypeScript loader injects) in every frame
+ * of the page, webview iframes included; returns the first result that is neither null nor undefined, with its frame.
+ */
+export async function evalInFrames<T>(page: Page, expression: string): Promise<{ value: T; frame: Frame } | undefined> {
+  for (const frame of page.frames()) {
+    try {
+      const value = (await frame.evaluate(expression)) as T | null | undefined;
+      if (value !== null && value !== undefined) return { value, frame };
+    } catch {
+      // frames come and go while the workbench lays out
+    }
+  }
+  return undefined;
+}
+
+/** Closes every editor (dashboards included) and any open quick input, so a journey starts from a known layout. */
+export async function closeAllEditors(page: Page): Promise<void> {
+  await closeQuickInput(page).catch(() => undefined);
+  await runCommand(page, "View: Close All Editors");
+  await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 15_000 });
+}
+
+/**
+ * Opens the context menu of the sidebar tree row containing `rowText` and picks `action` (VS Code draws its own
+ * menus in the web workbench).
+ */
+export async function pickFromRowContextMenu(page: Page, row: Locator, action: string): Promise<void> {
+  await row.click({ button: "right" });
+  const item = page.locator(".context-view .action-item .action-label").filter({ hasText: action }).first();
+  await item.waitFor({ state: "visible", timeout: 10_000 });
+  // VS Code's menu acts on keyboard focus more reliably than on a synthetic click right after it opened.
+  await item.hover();
+  await page.keyboard.press("Enter");
+  await page.locator(".context-view .monaco-menu").waitFor({ state: "hidden", timeout: 10_000 });
 }
