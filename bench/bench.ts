@@ -4,9 +4,7 @@
  * Cases: CartPole-v1 with CleanRL's `ppo.py` configuration (4 envs x 128 steps, 4 minibatches, 4 epochs, lr 2.5e-4
  * annealed, 500k steps), CartPole-v1 with the tuned preset (seconds to first reach ep_rew_mean >= 475), Pendulum-v1
  * with CleanRL's `ppo_continuous_action.py` configuration (1 env x 2048 steps, 32 minibatches, 10 epochs) and with
- * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process. Then the Python bridge rows
- * (bench/python-bridge.ts; `--only python` runs just them, `--no-python` skips them): bridge overhead per env step
- * for a numpy CartPole at N = 1, 8, 32 and PPO steps/s on it against the TypeScript CartPole.
+ * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process.
  *
  * `--learning` runs the long learning targets instead, each with its preset, stopping at the first update whose
  * ep_rew_mean reaches the target: Acrobot-v1 >= -100 within 300k steps, MountainCar-v0 >= -110 within 1M,
@@ -14,8 +12,19 @@
  * examples/grid-world.ts). Each prints the steps and seconds to the first reach (seed 1: about 9 minutes in all on
  * an idle 2-core machine, most of it MountainCar's 744k steps).
  *
+ * After the main cases (on the engine chosen with --backend, default auto = js): the same CleanRL cases on the TF.js
+ * wasm backend for comparison (`--compare wasm`, `--compare none` to skip), scaling rows (CartPole, CleanRL's
+ * update shape, nEnvs = 1, 4, 16, 64 at width 64 and 256), and the extension host's event-loop delay while two
+ * real trainer processes (dist/trainer.js) train through the RunManager with an open dashboard's batching
+ * (`--no-event-loop` to skip). Then the Python bridge rows (bench/python-bridge.ts; `--only python` runs just them,
+ * `--no-python` skips them): bridge overhead per env step for a numpy CartPole at N = 1, 8, 32 and PPO steps/s on
+ * it against the TypeScript CartPole.
+ *
  *   npm run bench [-- --json] [-- --quick] [-- --only cartpole_cleanrl,pendulum_preset] [-- --learning]
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as os from "node:os";
 import { Command } from "commander";
 import { SyncVectorEnv } from "../src/core/envs/vector-env";
@@ -24,6 +33,10 @@ import { PPO } from "../src/core/ppo/ppo";
 import { loadEnv } from "../src/envs/loader";
 import { selectBackend } from "../src/trainer/backend";
 import { makeEnvs } from "../src/trainer/session";
+import { episodeFromLive } from "../src/extension/panels/dashboard-data";
+import { UpdateBatcher } from "../src/extension/panels/dashboard-batcher";
+import { RunManager } from "../src/extension/run-manager";
+import { forkTrainer } from "../src/extension/trainer-process";
 import { benchPythonBridge, printPythonBench, type PythonBenchResult } from "./python-bridge";
 
 interface Case {
@@ -85,11 +98,11 @@ interface CaseResult {
   stepsToThreshold: number | null;
 }
 
-async function runCase(c: Case, quick: boolean, seed: number): Promise<CaseResult> {
+async function runCase(c: Case, quick: boolean, seed: number, backend: PPOConfig["backend"] = "auto"): Promise<CaseResult> {
   const loaded = await loadEnv(c.env);
   const { config } = resolveConfig([
     { kind: "preset", label: c.key, values: c.config },
-    { kind: "flag", label: "bench", values: { seed, ...(quick ? { totalTimesteps: c.quickTimesteps } : {}) } },
+    { kind: "flag", label: "bench", values: { seed, backend, ...(quick ? { totalTimesteps: c.quickTimesteps } : {}) } },
   ]);
   const ppo = new PPO(new SyncVectorEnv(makeEnvs(loaded, config)), config);
   const t0 = performance.now();
@@ -120,6 +133,71 @@ async function runCase(c: Case, quick: boolean, seed: number): Promise<CaseResul
   };
 }
 
+/** Steps/s of CartPole with CleanRL's update shape (128 steps per env, 4 minibatches, 4 epochs) at one size. */
+async function scalingRow(nEnvs: number, width: number, quick: boolean, backend: PPOConfig["backend"]): Promise<{ nEnvs: number; width: number; sps: number }> {
+  const updates = quick ? 2 : nEnvs >= 16 ? 6 : 24;
+  const c: Case = {
+    key: `scaling_${nEnvs}x${width}`,
+    env: "CartPole-v1",
+    config: {
+      ...CASES[0].config,
+      nEnvs,
+      totalTimesteps: nEnvs * 128 * updates,
+      netArch: { pi: [width, width], vf: [width, width] },
+    },
+    quickTimesteps: nEnvs * 128 * updates,
+  };
+  const r = await runCase(c, false, 1, backend);
+  return { nEnvs, width, sps: r.stepsPerSecond };
+}
+
+/**
+ * The extension host's event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) while two trainer
+ * processes train through the RunManager (the extension's own process management, forking dist/trainer.js) and an
+ * open dashboard's UpdateBatcher serialises their rows and episodes.
+ */
+async function eventLoopDelay(quick: boolean): Promise<{ p50: number; p99: number; max: number; updates: number; rows: number; seconds: number }> {
+  const root = path.join(__dirname, "..");
+  if (!fs.existsSync(path.join(root, "dist", "trainer.js"))) throw new Error("dist/trainer.js is missing; run npm run build");
+  const runsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-bench-host-"));
+  const manager = new RunManager(forkTrainer(root, () => undefined), { maxConcurrent: () => 2 });
+  let rows = 0;
+  let bytes = 0;
+  const batcher = new UpdateBatcher((msg) => {
+    bytes += JSON.stringify(msg).length; // what posting to the webview costs the host
+  });
+  manager.onMetrics(({ run, row }) => {
+    rows++;
+    batcher.addRow(run.key, row);
+  });
+  manager.onMessage(({ run, msg }) => {
+    if (msg.type === "episode") batcher.addEpisode(run.key, episodeFromLive({ return: msg.return, length: msg.length, totalTimesteps: msg.totalTimesteps }));
+  });
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const t0 = performance.now();
+  histogram.enable();
+  const runs = [
+    manager.start({ env: "CartPole-v1", cwd: root, runsRoot, overrides: { totalTimesteps: quick ? 20_000 : 100_000, seed: 1 } }),
+    manager.start({ env: "Pendulum-v1", cwd: root, runsRoot, overrides: { totalTimesteps: quick ? 8_192 : 40_960, seed: 1 } }),
+  ];
+  await new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (runs.every((r) => r.ended)) resolve();
+    };
+    manager.onDidChangeRun(check);
+    check();
+  });
+  histogram.disable();
+  batcher.flush();
+  const seconds = (performance.now() - t0) / 1000;
+  manager.dispose();
+  fs.rmSync(runsRoot, { recursive: true, force: true });
+  const failed = runs.filter((r) => r.status !== "finished");
+  if (failed.length) throw new Error(`event-loop bench: a trainer ended ${failed.map((r) => r.status).join(", ")}`);
+  const ms = (ns: number): number => ns / 1e6;
+  return { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), updates: batcher.sent, rows, seconds };
+}
+
 async function main(): Promise<void> {
   const program = new Command()
     .name("bench")
@@ -129,6 +207,9 @@ async function main(): Promise<void> {
     .option("--learning", "run the long learning targets (Acrobot, MountainCar, MountainCarContinuous, GridWorld) instead")
     .option("--seed <n>", "seed", "1")
     .option("--backend <name>", "auto | js | tensorflow | wasm | cpu", "auto")
+    .option("--compare <name>", "also run the CleanRL cases on this engine (none to skip)", "wasm")
+    .option("--no-scaling", "skip the nEnvs x width scaling rows")
+    .option("--no-event-loop", "skip the extension-host event-loop measurement")
     .option("--no-python", "skip the Python bridge rows (overhead per env step, Python vs TypeScript CartPole training)")
     .parse(process.argv);
   const opts = program.opts<{
@@ -138,6 +219,9 @@ async function main(): Promise<void> {
     learning?: boolean;
     seed: string;
     backend: PPOConfig["backend"];
+    compare: string;
+    scaling: boolean;
+    eventLoop: boolean;
     python: boolean;
   }>();
   const backend = await selectBackend(opts.backend);
@@ -147,7 +231,7 @@ async function main(): Promise<void> {
   console.log(`backend ${backend.name}, ${os.cpus().length} cores, load average ${load.toFixed(2)} at start`);
   for (const c of opts.learning ? LEARNING_CASES : CASES) {
     if (only && !only.includes(c.key)) continue;
-    const r = await runCase(c, Boolean(opts.quick), Number(opts.seed));
+    const r = await runCase(c, Boolean(opts.quick), Number(opts.seed), opts.backend);
     results.push(r);
     console.log(
       `${r.key.padEnd(18)} ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${r.stepsPerSecond.toFixed(0)} steps/s; ` +
@@ -159,7 +243,40 @@ async function main(): Promise<void> {
             : ""),
     );
   }
+  // Peak RSS of the training alone (the comparison engine and the forked trainers come after).
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const extra = !opts.learning && !only;
+  const comparison: Record<string, number | null> = {};
+  if (extra && opts.compare !== "none") {
+    await selectBackend(opts.compare as PPOConfig["backend"]);
+    for (const key of ["cartpole_cleanrl", "pendulum_cleanrl"]) {
+      const c = CASES.find((x) => x.key === key) as Case;
+      // a fixed slice of the run: steps/s, not learning, is compared
+      const slice = { ...c, config: { ...c.config, totalTimesteps: opts.quick ? c.quickTimesteps : key === "cartpole_cleanrl" ? 40_960 : 20_480 } };
+      const r = await runCase(slice, false, Number(opts.seed), opts.compare as PPOConfig["backend"]);
+      comparison[key] = r.stepsPerSecond;
+      console.log(`${key.padEnd(18)} on ${opts.compare}: ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${r.stepsPerSecond.toFixed(0)} steps/s`);
+    }
+    await selectBackend(opts.backend);
+  }
+  const scaling: { nEnvs: number; width: number; sps: number }[] = [];
+  if (extra && opts.scaling) {
+    for (const width of [64, 256]) {
+      for (const nEnvs of [1, 4, 16, 64]) {
+        const row = await scalingRow(nEnvs, width, Boolean(opts.quick), opts.backend);
+        scaling.push(row);
+        console.log(`scaling nEnvs ${String(nEnvs).padStart(2)} width ${String(width).padStart(3)}: ${row.sps.toFixed(0)} steps/s`);
+      }
+    }
+  }
+  let hostLoop: Awaited<ReturnType<typeof eventLoopDelay>> | undefined;
+  if (extra && opts.eventLoop) {
+    hostLoop = await eventLoopDelay(Boolean(opts.quick));
+    console.log(
+      `extension host event-loop delay with two live runs: p50 ${hostLoop.p50.toFixed(1)} ms, p99 ${hostLoop.p99.toFixed(1)} ms, ` +
+        `max ${hostLoop.max.toFixed(1)} ms over ${hostLoop.seconds.toFixed(0)} s (${hostLoop.rows} metric rows, ${hostLoop.updates} dashboard updates)`,
+    );
+  }
   let pythonBench: PythonBenchResult | null = null;
   if (((!opts.learning && !only) || only?.includes("python")) && opts.python) {
     pythonBench = await benchPythonBridge(Boolean(opts.quick), Number(opts.seed), opts.backend);
@@ -174,6 +291,13 @@ async function main(): Promise<void> {
     cartpole_seconds_to_475: by("cartpole_tuned")?.secondsToThreshold ?? null,
     cartpole_steps_to_475: by("cartpole_tuned")?.stepsToThreshold ?? null,
     peak_rss_mb: peakRssMb,
+    compare_engine: extra && opts.compare !== "none" ? opts.compare : null,
+    compare_cartpole_sps: comparison.cartpole_cleanrl ?? null,
+    compare_pendulum_sps: comparison.pendulum_cleanrl ?? null,
+    scaling,
+    host_event_loop_p99_ms: hostLoop?.p99 ?? null,
+    host_event_loop_p50_ms: hostLoop?.p50 ?? null,
+    host_event_loop_max_ms: hostLoop?.max ?? null,
     python_bridge: pythonBench,
     load_average_start: load,
     quick: Boolean(opts.quick),

@@ -142,6 +142,9 @@ export class PPO {
   /** Raw reward / observation statistics of the current rollout (see the UpdateMetrics fields of the same names). */
   private rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
   private startTime: number;
+  /** Reused per-step buffers of the rollout (no allocation per vector step for these). */
+  private noise = new Float32Array(0);
+  private dones = new Uint8Array(0);
 
   /**
    * @param now clock in milliseconds, injected so the core has no process globals (only wall-time metrics use it).
@@ -181,7 +184,8 @@ export class PPO {
 
   private drawNoise(batch: number): Float32Array {
     const n = batch * this.policy.noiseDim;
-    const noise = new Float32Array(n);
+    if (this.noise.length !== n) this.noise = new Float32Array(n);
+    const noise = this.noise;
     if (this.policy.noiseKind === "normal") for (let i = 0; i < n; i++) noise[i] = this.rng.normal();
     else for (let i = 0; i < n; i++) noise[i] = Math.min(Math.max(this.rng.uniform(), 1e-7), 1 - 1e-7);
     return noise;
@@ -220,7 +224,8 @@ export class PPO {
       }
       const step = this.env.step(out.actions, a);
       this.totalTimesteps += n;
-      const dones = new Uint8Array(n);
+      if (this.dones.length !== n) this.dones = new Uint8Array(n);
+      const dones = this.dones;
       for (let e = 0; e < n; e++) {
         dones[e] = step.terminated[e] | step.truncated[e];
         const r = step.rewards[e];
@@ -405,6 +410,14 @@ export class PPO {
     };
     const mbObs = new Float32Array(mb * d);
     const mbAct = new Float32Array(mb * a);
+    // Minibatch buffers allocated once per update; a shorter last minibatch uses views of them.
+    const md = this.policy.maskDim;
+    const useMasks = md > 0 && this.env.masksSeen;
+    const mbOldLp = new Float32Array(mb);
+    const mbAdv = new Float32Array(mb);
+    const mbRet = new Float32Array(mb);
+    const mbOldV = new Float32Array(mb);
+    const mbMask = useMasks ? new Float32Array(mb * md) : undefined;
     let epochsRun = 0;
     let stop = false;
     for (let epoch = 0; epoch < cfg.nEpochs && !stop; epoch++) {
@@ -415,13 +428,11 @@ export class PPO {
         const m = end - start;
         const obsArr = m === mb ? mbObs : new Float32Array(m * d);
         const actArr = m === mb ? mbAct : new Float32Array(m * a);
-        const oldLp = new Float32Array(m);
-        const adv = new Float32Array(m);
-        const ret = new Float32Array(m);
-        const oldV = new Float32Array(m);
-        const md = this.policy.maskDim;
-        const useMasks = md > 0 && this.env.masksSeen;
-        const maskArr = useMasks ? new Float32Array(m * md) : undefined;
+        const oldLp = mbOldLp.subarray(0, m);
+        const adv = mbAdv.subarray(0, m);
+        const ret = mbRet.subarray(0, m);
+        const oldV = mbOldV.subarray(0, m);
+        const maskArr = mbMask?.subarray(0, m * md);
         let mean = 0;
         for (let k = 0; k < m; k++) {
           const i = indices[start + k];
