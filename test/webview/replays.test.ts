@@ -67,6 +67,12 @@ class FakeHost {
     })();
   }
 
+  /** A live run saved a replay: the new list. */
+  async sendList(): Promise<void> {
+    const replays = await this.source.list();
+    await this.send({ type: "replays", run: { runDir: "/runs/r1", runId: "r1", envName: "CartPole-v1", status: "running", live: this.live }, replays });
+  }
+
   async send(m: ToReplaysMessage): Promise<void> {
     await this.p.page.evaluate((msg) => window.postMessage(msg, "*"), m).catch(() => undefined);
   }
@@ -366,6 +372,32 @@ describe("replays webview", { skip }, () => {
         console.log("# MediaRecorder cannot record WebM in this Chromium; WebM export not checked");
       }
     });
+  });
+
+  test("record next episode: the request goes to the host, and the requested replay plays when it arrives", async () => {
+    const src = new MemoryReplaySource([cartPoleReplay({ id: "u000002-periodic", update: 2, length: 30 })]);
+    await withPlayer(
+      src,
+      async (p, host) => {
+        await ready(p, 30);
+        await p.page.click('vscode-checkbox[data-control="deterministic"]');
+        await p.page.click('vscode-button[data-command="recordNext"]');
+        const posted = await p.page.evaluate(() => (window as unknown as Win).__posted.filter((m) => m.type === "recordNext"));
+        assert.deepEqual(posted, [{ type: "recordNext", deterministic: true }]);
+        await host.send({ type: "recordState", state: "sent", message: "Recording the next deterministic episode" });
+        assert.match((await p.page.textContent(".message")) ?? "", /Recording the next/);
+        // A periodic replay saved meanwhile does not take over; the requested one does.
+        src.add(cartPoleReplay({ id: "u000003-periodic", update: 3, length: 25 }));
+        await host.sendList();
+        await waitFor(async () => (await state(p)).replays.length === 2, "the new list");
+        assert.equal((await state(p)).views[0].id, "u000002-periodic");
+        src.add(cartPoleReplay({ id: "u000004-requested", update: 4, kind: "requested", length: 50 }));
+        await host.sendList();
+        await waitFor(async () => (await state(p)).views[0]?.id === "u000004-requested", "the requested replay to open");
+        assert.equal((await state(p)).length, 50);
+      },
+      true,
+    );
   });
 
   test("a replay that cannot be read shows the error in the panel", async () => {

@@ -39,6 +39,8 @@ export class ReplaysApp {
   private state: SavedState;
   private loadToken = 0;
   private exporting = false;
+  /** "Record next episode" was sent: the next new requested replay is opened when it arrives. */
+  private awaitingRecord = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -97,7 +99,9 @@ export class ReplaysApp {
     if (this.client.onMessage(m)) return;
     switch (m.type) {
       case "init":
-      case "replays":
+      case "replays": {
+        const known = new Set(this.replays.map((r) => r.id));
+        const fresh = m.type === "replays" && this.awaitingRecord ? m.replays.find((r) => r.kind === "requested" && !known.has(r.id)) : undefined;
         this.run = m.run;
         this.replays = m.replays;
         this.save({ runDir: m.run.runDir });
@@ -108,9 +112,16 @@ export class ReplaysApp {
           const pick = m.replays.find((r) => r.id === this.state.selected) ?? m.replays[m.replays.length - 1];
           const cmp = m.replays.find((r) => r.id === this.state.compare && r.id !== pick?.id);
           if (pick) void this.open(pick.id, cmp?.id);
+        } else if (fresh) {
+          // The episode the user asked for has arrived: play it.
+          this.awaitingRecord = false;
+          this.showMessage(undefined);
+          void this.open(fresh.id, undefined);
         }
         return;
+      }
       case "recordState":
+        this.awaitingRecord = m.state === "sent";
         this.showMessage(m.message, m.state === "unavailable" ? "warning" : "info");
         return;
       case "select":
