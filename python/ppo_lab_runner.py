@@ -58,17 +58,19 @@ class UserError(Exception):
 def error_payload(exc, phase, env_file):
     """The structured error of `exc`: frames outside this runner and the standard library, innermost last."""
     frames = []
-    tb = traceback.extract_tb(exc.__traceback__)
-    for fr in tb:
+    kept = []
+    for fr in traceback.extract_tb(exc.__traceback__):
         fname = os.path.abspath(fr.filename) if fr.filename and not fr.filename.startswith("<") else fr.filename
-        if fname == RUNNER_FILE:
+        # The runner's own frames and the import machinery say nothing about the user's code.
+        if fname == RUNNER_FILE or fname.startswith("<frozen"):
             continue
+        kept.append(fr)
         frames.append({"file": fname, "line": fr.lineno, "name": fr.name})
     if isinstance(exc, SyntaxError) and exc.filename:
         frames.append({"file": os.path.abspath(exc.filename), "line": exc.lineno or 1, "name": "<module>"})
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    if isinstance(exc, UserError):
-        text = ""
+    text = ""
+    if not isinstance(exc, UserError):
+        text = "".join(["Traceback (most recent call last):\n"] + traceback.format_list(kept) + traceback.format_exception_only(type(exc), exc))
     return {
         "type": type(exc).__name__,
         "message": str(exc),

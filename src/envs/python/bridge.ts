@@ -60,9 +60,13 @@ export class PythonEnvError extends Error {
   readonly traceback: string;
   readonly frames: PythonFrame[];
   readonly phase: string;
-  constructor(payload: PythonErrorPayload, where?: string) {
-    super(`${where ? `${where}: ` : ""}${payload.type === "UserError" ? "" : `${payload.type}: `}${payload.message}`);
-    this.name = payload.type === "UserError" ? "PythonEnvError" : `Python ${payload.type}`;
+  /** @param where the call that failed ("step()", "reset()", ...), kept in `call` */
+  constructor(
+    payload: PythonErrorPayload,
+    readonly call?: string,
+  ) {
+    super(`${payload.type === "UserError" ? "" : `${payload.type}: `}${payload.message}`);
+    this.name = "PythonError";
     this.pythonType = payload.type;
     this.traceback = payload.traceback;
     this.frames = payload.frames ?? [];

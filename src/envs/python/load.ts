@@ -61,7 +61,7 @@ function loadErrorOf(payload: PythonErrorPayload, target: string, python: string
         ? "Add `# ppo-lab: env=ClassName` to the file, or pass file.py:ClassName."
         : undefined
       : "Fix the Python error at that location and train again.");
-  const err = new EnvLoadError(`${pos}${what}${payload.message}${payload.traceback ? `\n${payload.traceback.trimEnd()}` : ""}`, {
+  const err = new EnvLoadError(`${pos}${what}${payload.message}`, {
     file: frame?.file ?? target,
     envFile: target,
     line: frame?.line,
@@ -76,7 +76,7 @@ function loadErrorOf(payload: PythonErrorPayload, target: string, python: string
 function asLoadError(e: unknown, info: PythonEnvInfo): unknown {
   if (e instanceof PythonEnvError) {
     return loadErrorOf(
-      { type: e.pythonType, message: e.message, traceback: e.traceback, frames: e.frames, phase: e.phase },
+      { type: e.pythonType, message: e.message.replace(`${e.pythonType}: `, ""), traceback: e.traceback, frames: e.frames, phase: e.phase },
       info.target,
       info.python,
     );

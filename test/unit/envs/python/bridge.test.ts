@@ -188,7 +188,7 @@ describe("Python env loading", { skip }, () => {
     assert.equal(loaded.exportName, "CartPoleEnv");
     assert.equal(loaded.maxEpisodeSteps, 500);
     assert.ok(loaded.python);
-    const report = await checkEnvFile(path.join(FIX, "cartpole.py"), { probeSteps: 300 });
+    const report = await checkEnvFile(path.join(FIX, "cartpole.py"), { probeSteps: 300, timeLimitMs: 60_000 });
     assert.deepEqual(report.findings.filter((f) => f.severity === "error"), []);
   });
 
@@ -235,7 +235,7 @@ describe("Python env failures", { skip }, () => {
     } finally {
       vec.close();
     }
-    const report = await checkEnvFile(file, { probeSteps: 100 });
+    const report = await checkEnvFile(file, { probeSteps: 100, timeLimitMs: 60_000 });
     const finding = report.findings.find((f) => f.severity === "error");
     assert.equal(finding?.location?.line, line, JSON.stringify(report.findings));
 
