@@ -579,9 +579,21 @@ def json_safe(v):
 
 def describe_mode(target, wanted, kwargs):
     try:
-        runner = Runner({"target": target, "env": wanted, "kwargs": kwargs, "nEnvs": 1, "autoreset": False})
-        out = runner.describe()
-        module = runner.source.module
+        try:
+            runner = Runner({"target": target, "env": wanted, "kwargs": kwargs, "nEnvs": 1, "autoreset": False})
+        except TypeError as exc:
+            # A constructor that needs envKwargs (which the trainer passes later): describe the class without its
+            # spaces; building it with the config's envKwargs reports any real problem with its line.
+            source = resolve_source(target, wanted)
+            if source.kind != "class":
+                raise
+            out = {"env": source.name, "kind": source.kind, "candidates": source.candidates, "maxEpisodeSteps": module_max_steps(source.module)}
+            out["constructError"] = error_payload(exc, "constructor", os.path.abspath(target))
+            runner = None
+            module = source.module
+        if runner is not None:
+            out = runner.describe()
+            module = runner.source.module
         cfg = getattr(module, "config", None) if module is not None else None
         if isinstance(cfg, dict) and json_safe(cfg):
             out["config"] = cfg
@@ -595,7 +607,8 @@ def describe_mode(target, wanted, kwargs):
             pass
         gym = sys.modules.get("gymnasium")
         out["gymnasium"] = getattr(gym, "__version__", "present") if gym is not None else None
-        runner.close()
+        if runner is not None:
+            runner.close()
         return out
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a structured answer
         return {"error": error_payload(exc, "load", os.path.abspath(target) if target.endswith(".py") else target)}

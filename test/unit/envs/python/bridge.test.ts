@@ -201,6 +201,19 @@ describe("Python env loading", { skip }, () => {
     assert.equal(reg.maxEpisodeSteps, 7, "the registration's max_episode_steps");
   });
 
+  it("a constructor that needs envKwargs loads; the kwargs reach it (and their absence is reported)", async () => {
+    const loaded = await loadEnv(path.join(FIX, "needs_kwargs.py"), { python });
+    assert.equal(loaded.exportName, "NeedsSize");
+    const env = loaded.factory({ size: 3 });
+    try {
+      env.reset();
+      assert.equal(env.step(0).reward, 3);
+    } finally {
+      env.close?.();
+    }
+    assert.throws(() => loaded.factory({}), (e: unknown) => e instanceof EnvLoadError && /missing 1 required positional argument: 'size'/.test(e.message));
+  });
+
   it("a missing interpreter and a missing numpy give the fix", async () => {
     await assert.rejects(loadEnv(path.join(FIX, "duck.py"), { python: "/nonexistent/python3" }), (e: unknown) =>
       e instanceof EnvLoadError && /Python interpreter "\/nonexistent\/python3" not found/.test(e.message) && /ppoLab\.python/.test(e.hint ?? ""),
