@@ -150,6 +150,7 @@ for (let i = 0; i < processes; i++) {
     const info = { index: i, code, signal, error: err ? err.message : undefined, errno: err ? err.code : undefined, stderr: st.stderr, timedOut };
     if (mode === "fifo") {
       try { fs.writeSync(st.resFd, deadFrame(info)); } catch {}
+      try { fs.closeSync(st.resFd); } catch {}
     }
     if (closing && !err) return;
     post({ type: "dead", ...info });
@@ -160,13 +161,12 @@ for (let i = 0; i < processes; i++) {
 }
 post({ type: "pids", pids: kids.map((k) => k.ch.pid) });
 if (mode === "fifo") {
-  const timer = setInterval(() => {
+  setInterval(() => {
     if (Atomics.load(ctl, 1) === 1 && Date.now() > deadline[0] && !timedOut) {
       timedOut = true;
       for (const k of kids) { try { k.ch.kill("SIGKILL"); } catch {} }
     }
   }, 50);
-  timer.unref && 0;
 }
 function onData(i, st, d) {
   st.chunks.push(d);
