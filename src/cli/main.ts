@@ -12,6 +12,7 @@ import { ConfigError, type PPOConfig } from "../core/ppo/config";
 import { EnvLoadError } from "../envs/loader";
 import { registerCheckCommand } from "./check-command";
 import { registerPolicyCommands } from "./policy-commands";
+import { registerReplaysCommand } from "./replays-command";
 import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
 import { BackendError } from "../trainer/backend";
@@ -299,6 +300,7 @@ export function makeProgram(): Command {
     });
   registerCheckCommand(program);
   registerPolicyCommands(program);
+  registerReplaysCommand(program);
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run "ppo-lab ${cmd.name()} --help" for the options)`);
   return program;
 }

@@ -205,7 +205,11 @@ export class TrainerReplays {
     return result.saved.id;
   }
 
+  /** Closes the recording env and reports what recording cost (an info log). */
   close(): void {
+    if (this.recordings > 0) {
+      this.opts.emit({ type: "log", level: "info", message: `replays: ${this.recordings} episodes recorded in ${this.seconds.toFixed(2)} s (${this.store.list().length} kept in ${this.store.dir})` });
+    }
     try {
       this.env?.close?.();
     } catch {

@@ -80,8 +80,12 @@ export class ReplayError extends Error {
 
 const FRAME_TYPE_CODE = { none: 0, rgb: 1, scene: 2, text: 3 } as const;
 const DEFLATED = 4;
-/** Payloads smaller than this are stored as they are (deflate would not pay off). */
-const MIN_DEFLATE_BYTES = 96;
+/**
+ * Payloads smaller than this are stored as they are: a small scene (CartPole's is about 500 bytes of JSON) only halves
+ * under deflate, and zlib's per-call cost would then be most of the recording time. Large scenes (a grid world),
+ * text grids and RGB frames shrink many times.
+ */
+const MIN_DEFLATE_BYTES = 1024;
 
 /**
  * Encodes one frame.

@@ -110,8 +110,8 @@ const MASKED_LOGIT = -1e8;
  * A copy taken between updates, so recording never touches the training engine's state.
  */
 export class PolicySnapshot {
-  private readonly actor: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
-  private readonly critic: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
+  private readonly actor: { w: Float64Array; b: Float64Array; inDim: number; outDim: number }[];
+  private readonly critic: { w: Float64Array; b: Float64Array; inDim: number; outDim: number }[];
   private readonly logStd: Float64Array | undefined;
   readonly layout: DistributionLayout;
   readonly actionDim: number;
@@ -132,13 +132,13 @@ export class PolicySnapshot {
     logStdRange: [number, number],
   ) {
     const weights = policy.getWeights();
-    const layers = (name: string): { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[] => {
-      const out: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[] = [];
+    const layers = (name: string): { w: Float64Array; b: Float64Array; inDim: number; outDim: number }[] => {
+      const out: { w: Float64Array; b: Float64Array; inDim: number; outDim: number }[] = [];
       for (let l = 0; weights[`${name}/${l}/kernel`]; l++) {
         const k = weights[`${name}/${l}/kernel`];
         const b = weights[`${name}/${l}/bias`];
         if (!b) throw new Error(`the policy has ${name}/${l}/kernel but no ${name}/${l}/bias`);
-        out.push({ w: Float32Array.from(k.data), b: Float32Array.from(b.data), inDim: k.shape[0], outDim: k.shape[1] });
+        out.push({ w: Float64Array.from(k.data), b: Float64Array.from(b.data), inDim: k.shape[0], outDim: k.shape[1] });
       }
       if (out.length === 0) throw new Error(`the policy has no ${name} network parameters (${name}/0/kernel)`);
       return out;
@@ -167,18 +167,24 @@ export class PolicySnapshot {
     this.maskDim = this.layout.kind === "categorical" ? this.noiseDim : 0;
   }
 
-  private mlp(layers: { w: Float32Array; b: Float32Array; inDim: number; outDim: number }[], x: ArrayLike<number>): Float64Array {
-    let h: ArrayLike<number> = x;
-    layers.forEach((L, i) => {
-      const out = new Float64Array(L.outDim);
-      for (let j = 0; j < L.outDim; j++) {
-        let s = L.b[j];
-        for (let k = 0; k < L.inDim; k++) s += h[k] * L.w[k * L.outDim + j];
-        out[j] = i + 1 < layers.length ? (this.activation === "tanh" ? Math.tanh(s) : Math.max(0, s)) : s;
+  private mlp(layers: { w: Float64Array; b: Float64Array; inDim: number; outDim: number }[], x: ArrayLike<number>): Float64Array {
+    let h = Float64Array.from(x);
+    for (let l = 0; l < layers.length; l++) {
+      const { w, b, inDim, outDim } = layers[l];
+      const out = Float64Array.from(b);
+      // Row-major kernel [in, out]: out_j = b_j + sum_k h_k w[k, j], read contiguously.
+      for (let k = 0; k < inDim; k++) {
+        const hk = h[k];
+        const row = k * outDim;
+        for (let j = 0; j < outDim; j++) out[j] += hk * w[row + j];
+      }
+      if (l + 1 < layers.length) {
+        if (this.activation === "tanh") for (let j = 0; j < outDim; j++) out[j] = Math.tanh(out[j]);
+        else for (let j = 0; j < outDim; j++) out[j] = out[j] > 0 ? out[j] : 0;
       }
       h = out;
-    });
-    return h as Float64Array;
+    }
+    return h;
   }
 
   /**

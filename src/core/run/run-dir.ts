@@ -9,7 +9,7 @@
  *   episodes.jsonl      one EpisodeRow per finished episode (append-only)
  *   diagnostics.jsonl   one object per diagnostic (append-only)
  *   checkpoints/<step>/ model.json + weights.bin (+ optimizer.bin), see checkpoint.ts
- *   replays/            replays/<step>-<kind>.json (written by the replay module)
+ *   replays/            index.json (the replay list, replaced atomically) + <id>.replay per episode (src/core/replay)
  * ```
  *
  * Append-only files are written one whole line per append call, so a crash leaves at most a torn last line; readers

@@ -145,8 +145,8 @@ describe("replay store round trip", () => {
     assert.ok(saved.bytes > 40_000);
   });
 
-  it("deflates frames when asked to (and only then)", () => {
-    const steps = makeSteps(50, "scene");
+  it("deflates large frames when asked to (and only then)", () => {
+    const steps = makeSteps(50, "text").map((s, t) => ({ ...s, frame: { type: "text" as const, text: `${"#.".repeat(40)}\n`.repeat(20) + `t=${t}` } }));
     const packed = build(steps, true).toBuffer({ ...summaryOf(build(steps), "periodic", 1), id: "a", bytes: 0 });
     const plain = build(steps, false).toBuffer({ ...summaryOf(build(steps), "periodic", 1), id: "a", bytes: 0 });
     assert.ok(packed.length < plain.length, `${packed.length} vs ${plain.length}`);
