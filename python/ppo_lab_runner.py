@@ -330,9 +330,14 @@ def observation_codec(space):
         shape = [int(d) for d in space.shape] or [1]
         spec = {"type": "Box", "low": _bounds(space.low), "high": _bounds(space.high), "shape": shape}
         dim = int(np.prod(shape))
+        ndarray = np.ndarray
 
         def enc(obs, out):
-            out[:] = np.asarray(obs, dtype=np.float32).reshape(-1)
+            # Fast path: a flat array of the right length (the common case) is copied without conversions.
+            if type(obs) is ndarray and obs.shape == out.shape:
+                out[:] = obs
+            else:
+                out[:] = np.asarray(obs, dtype=np.float32).reshape(-1)
 
         return spec, dim, enc
     if kind == "Discrete":
@@ -461,8 +466,9 @@ class Runner:
         if isinstance(info, dict):
             m = info.get("action_mask", info.get("actionMask"))
         if m is None:
-            self.has_mask[i] = 0
-            self.masks[i] = 1
+            if self.has_mask[i]:
+                self.has_mask[i] = 0
+                self.masks[i] = 1
             return
         arr = self.np.concatenate([self.np.asarray(x).reshape(-1) for x in m]) if isinstance(m, (list, tuple)) and m and hasattr(m[0], "__len__") else self.np.asarray(m).reshape(-1)
         if arr.size != self.mask_dim:
@@ -491,10 +497,13 @@ class Runner:
         n = self.n
         dtype = np.int64 if self.act_kind == "int" else np.float32
         actions = np.frombuffer(payload, dtype=dtype).reshape(n, self.act_dim)
+        if self.act_spec["type"] == "Discrete":
+            actions = actions.tolist()  # Python ints: cheaper per env than numpy scalars
         rewards = np.zeros(n, dtype=np.float64)
         term = np.zeros(n, dtype=np.uint8)
         trunc = np.zeros(n, dtype=np.uint8)
         finals = []
+        obs_rows = self.obs
         t0 = time.perf_counter()
         for i, env in enumerate(self.envs):
             self.phase = "step"
@@ -510,8 +519,9 @@ class Runner:
             truncated = bool(truncated)
             if self.limit and self.steps[i] >= self.limit and not terminated:
                 truncated = True
-            self.encode(obs, self.obs[i])
-            self.read_mask(i, info)
+            self.encode(obs, obs_rows[i])
+            if self.mask_dim:
+                self.read_mask(i, info)
             if terminated or truncated:
                 term[i] = 1 if terminated else 0
                 trunc[i] = 0 if terminated else 1
