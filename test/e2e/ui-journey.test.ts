@@ -9,6 +9,7 @@
  *   2. Stop from the dashboard's button -> stopped, final checkpoint on disk, listed under past runs -> reopen its
  *      dashboard from the Runs view's context menu -> the curves are there
  *   4. a planted pathology (rewards x1e4, normalizeReward off) -> the diagnostics strip and the Problems panel show it
+ *   5. the Replays panel of a finished run (from the Runs view) -> play an episode -> the canvas changes over time
  *   6. Developer: Reload Window while a run is live -> the dashboard comes back and keeps updating (the run is
  *      resumed from the checkpoint written when the old extension host went away)
  *
@@ -19,7 +20,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { pidsMatching } from "./harness/processes";
 import { REPO_ROOT, runJourney, Session, assertToolsInstalled, waitFor } from "./harness/session";
 import {
@@ -133,6 +134,24 @@ async function dashboardSteps(p: Page): Promise<number | undefined> {
 }
 
 /**
+ * The Runs view's row of past run `id`, under the env file group labelled `group` (expanded when collapsed; the
+ * tree re-renders as runs change, so expansion is retried until the row shows).
+ */
+async function revealRunRow(p: Page, group: string, id: string, signal: AbortSignal): Promise<Locator> {
+  const rows = p.locator("#workbench\\.parts\\.sidebar .monaco-list-row");
+  const row = rows.filter({ hasText: id }).first();
+  const groupRow = rows.filter({ has: p.locator(".label-name", { hasText: new RegExp(`^${group.replace(/[.]/g, "\\.")}$`) }) }).first();
+  await waitFor(`the Runs view row of ${id}`, 60_000, async () => {
+    if (await row.isVisible()) return true;
+    if ((await groupRow.isVisible()) && (await groupRow.getAttribute("aria-expanded")) !== "true") {
+      await groupRow.locator(".monaco-tl-twistie").click({ timeout: 5_000 }).catch(() => undefined);
+    }
+    return (await row.waitFor({ state: "visible", timeout: 2_000 }).then(() => true).catch(() => false)) || undefined;
+  }, signal);
+  return row;
+}
+
+/**
  * Back to a known layout between journeys: a run left live by a failed journey is stopped, every editor (and
  * dashboard) is closed.
  */
@@ -243,14 +262,7 @@ journey("journey 2: Stop from the dashboard button -> final checkpoint, past run
   // The Runs view lists it under past runs (grouped by env file): expand the group, find the run's row.
   await closeAllEditors(p);
   await runCommand(p, "PPO Lab: Focus on Runs View");
-  const sidebar = p.locator("#workbench\\.parts\\.sidebar");
-  const row = sidebar.locator(".monaco-list-row").filter({ hasText: id });
-  if (!(await row.isVisible())) {
-    const group = sidebar.locator(".monaco-list-row").filter({ hasText: "cartpole.ts" }).first();
-    await group.waitFor({ state: "visible", timeout: 30_000 });
-    if ((await group.getAttribute("aria-expanded")) !== "true") await group.click();
-  }
-  await row.waitFor({ state: "visible", timeout: 30_000 });
+  const row = await revealRunRow(p, "cartpole.ts", id, signal);
   const rowText = (await row.innerText()).replace(/\s+/g, " ");
   assert.match(rowText, /stopped/, `the Runs view row of ${id} reads "${rowText}"`);
   log(`Runs view row: "${rowText}"`);
@@ -300,6 +312,52 @@ journey("journey 4: planted pathology (rewards x1e4, normalizeReward off) -> dia
     return st && st !== "running" ? st : undefined;
   }, signal);
   assert.equal(end, "finished");
+});
+
+journey("journey 5: Replays panel of a finished run -> play an episode -> the canvas changes over time", 4 * 60_000, async (s, p, signal, log) => {
+  // A finished run with recorded replays: journey 4's, else a fresh short run of the same fixture.
+  const withReplays = (d: string) => readRunJson(d)?.status === "finished" && fs.existsSync(path.join(d, "replays")) && fs.readdirSync(path.join(d, "replays")).length > 0;
+  let dir = runDirs(s).find(withReplays);
+  if (!dir) {
+    const before = runDirs(s);
+    await quickOpenFile(p, "cartpole-reward-x1e4.ts");
+    await runCommand(p, "PPO Lab: Train Environment");
+    const d = await newRunDir(s, before, signal);
+    await waitFor("the fixture run to finish with replays", 180_000, () => withReplays(d), signal);
+    dir = d;
+    await closeAllEditors(p);
+  }
+  const id = path.basename(dir);
+  log(`finished run ${id} with replays: ${fs.readdirSync(path.join(dir, "replays")).join(", ")}`);
+
+  // Runs view -> the run's context menu -> Open Replays.
+  await runCommand(p, "PPO Lab: Focus on Runs View");
+  const row = await revealRunRow(p, "cartpole-reward-x1e4.ts", id, signal);
+  await pickFromRowContextMenu(p, row, "Open Replays");
+
+  // The replay list, then the first replay opened with its frame drawn.
+  const frame = await waitFor("the Replays panel's list of replays", 60_000, async () => (await evalInFrames<boolean>(p, `document.querySelector('tr[data-replay]') ? true : null`))?.frame, signal);
+  await frame.locator("tr[data-replay]").first().click({ timeout: 10_000 });
+  const CANVAS = `(() => { const c = document.querySelector('canvas.frame-canvas'); const st = window.ppoLabReplays?.state(); return c && c.width > 0 && st && st.length > 0 ? JSON.stringify({ img: c.toDataURL(), step: st.step, length: st.length, playing: st.playing }) : null; })()`;
+  const read = async () => JSON.parse((await frame.evaluate(CANVAS)) as string) as { img: string; step: number; length: number; playing: boolean };
+  await waitFor("the replay's first frame on the canvas", 60_000, async () => ((await frame.evaluate(CANVAS)) ? true : undefined), signal);
+  const first = await read();
+  log(`replay open: ${first.length} steps, at step ${first.step}`);
+  assert.ok(first.length > 2, `the replay has ${first.length} steps`);
+
+  // Play (looping, so a short episode keeps playing while the canvas is sampled): the step advances and the
+  // canvas shows different pictures.
+  if (!((await frame.evaluate(`window.ppoLabReplays.state().loop`)) as boolean)) await frame.locator('[data-control="loop"]').click({ timeout: 10_000 });
+  await frame.locator('[data-control="play"]').click({ timeout: 10_000 });
+  const images = new Set([first.img]);
+  const steps = new Set([first.step]);
+  await waitFor("the canvas to show 3 different frames while playing", 60_000, async () => {
+    const now = await read();
+    images.add(now.img);
+    steps.add(now.step);
+    return images.size >= 3 && steps.size >= 3 ? true : undefined;
+  }, signal);
+  log(`while playing: ${images.size} different canvas images over steps ${[...steps].sort((a, b) => a - b).join(", ")}`);
 });
 
 journey("journey 6: Developer: Reload Window while a run is live -> the dashboard comes back and keeps updating", 5 * 60_000, async (s, p, signal, log) => {
