@@ -133,6 +133,34 @@ async function runCase(c: Case, quick: boolean, seed: number, backend: PPOConfig
   };
 }
 
+/**
+ * Milliseconds per call of the two hot operations, as the issue quotes PyTorch (1.6 ms per minibatch update of a
+ * 64-64 actor and critic at batch 128; 0.11 ms per get_action_and_value at batch 4): one PPO gradient step (loss,
+ * backward, grad clipping, Adam) on a CartPole minibatch of 128, and one batched action sample for 4 envs.
+ */
+async function microTimings(backend: PPOConfig["backend"]): Promise<{ updateMs: number; actMs: number }> {
+  const loaded = await loadEnv("CartPole-v1");
+  const { config } = resolveConfig([
+    { kind: "preset", label: "micro", values: { ...CASES[0].config, backend, nEpochs: 1, totalTimesteps: 1_000_000 } },
+  ]);
+  const ppo = new PPO(new SyncVectorEnv(makeEnvs(loaded, config)), config);
+  ppo.collectRollout();
+  const { advantages, returns } = ppo.computeAdvantages();
+  ppo.update(advantages, returns); // warm-up
+  const rounds = 8;
+  let t0 = performance.now();
+  for (let r = 0; r < rounds; r++) ppo.update(advantages, returns); // 4 minibatches of 128 each
+  const updateMs = (performance.now() - t0) / (rounds * 4);
+  const obs = new Float32Array(4 * 4).fill(0.01);
+  const noise = new Float32Array(4 * 2).fill(0.5);
+  for (let r = 0; r < 200; r++) ppo.policy.act(obs, 4, noise);
+  t0 = performance.now();
+  for (let r = 0; r < 2000; r++) ppo.policy.act(obs, 4, noise);
+  const actMs = (performance.now() - t0) / 2000;
+  ppo.dispose();
+  return { updateMs, actMs };
+}
+
 /** Steps/s of CartPole with CleanRL's update shape (128 steps per env, 4 minibatches, 4 epochs) at one size. */
 async function scalingRow(nEnvs: number, width: number, quick: boolean, backend: PPOConfig["backend"]): Promise<{ nEnvs: number; width: number; sps: number }> {
   const updates = quick ? 2 : nEnvs >= 16 ? 6 : 24;
@@ -246,6 +274,11 @@ async function main(): Promise<void> {
   // Peak RSS of the training alone (the comparison engine and the forked trainers come after).
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   const extra = !opts.learning && !only;
+  const micro: Record<string, { updateMs: number; actMs: number }> = {};
+  if (extra) {
+    micro[backend.name] = await microTimings(opts.backend);
+    console.log(`one minibatch update (batch 128, 64-64): ${micro[backend.name].updateMs.toFixed(3)} ms; one action sample (4 envs): ${micro[backend.name].actMs.toFixed(4)} ms`);
+  }
   const comparison: Record<string, number | null> = {};
   if (extra && opts.compare !== "none") {
     await selectBackend(opts.compare as PPOConfig["backend"]);
@@ -257,6 +290,8 @@ async function main(): Promise<void> {
       comparison[key] = r.stepsPerSecond;
       console.log(`${key.padEnd(18)} on ${opts.compare}: ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${r.stepsPerSecond.toFixed(0)} steps/s`);
     }
+    micro[opts.compare] = await microTimings(opts.compare as PPOConfig["backend"]);
+    console.log(`on ${opts.compare}: one minibatch update ${micro[opts.compare].updateMs.toFixed(3)} ms; one action sample ${micro[opts.compare].actMs.toFixed(4)} ms`);
     await selectBackend(opts.backend);
   }
   const scaling: { nEnvs: number; width: number; sps: number }[] = [];
@@ -295,6 +330,10 @@ async function main(): Promise<void> {
     compare_cartpole_sps: comparison.cartpole_cleanrl ?? null,
     compare_pendulum_sps: comparison.pendulum_cleanrl ?? null,
     scaling,
+    update_ms: micro[backend.name]?.updateMs ?? null,
+    act_ms: micro[backend.name]?.actMs ?? null,
+    compare_update_ms: extra && opts.compare !== "none" ? (micro[opts.compare]?.updateMs ?? null) : null,
+    compare_act_ms: extra && opts.compare !== "none" ? (micro[opts.compare]?.actMs ?? null) : null,
     host_event_loop_p99_ms: hostLoop?.p99 ?? null,
     host_event_loop_p50_ms: hostLoop?.p50 ?? null,
     host_event_loop_max_ms: hostLoop?.max ?? null,

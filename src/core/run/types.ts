@@ -42,7 +42,7 @@ export interface RunInfo {
   updatedAt: string;
   status: RunStatus;
   seed: number;
-  /** TF.js backend actually used ("tensorflow", "wasm", "cpu"). */
+  /** Compute engine actually used: "js", or the TF.js backend "tensorflow", "wasm" or "cpu". */
   backend: string;
   /** The fully resolved hyperparameters. */
   config: Record<string, unknown>;

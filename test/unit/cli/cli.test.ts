@@ -141,7 +141,7 @@ describe("ppo-lab train: a tiny successful run on CartPole-v1", () => {
   test("run.json: finished, backend recorded, resolved config with sources", () => {
     const info = readJson(path.join(runDir, "run.json"));
     assert.equal(info.status, "finished");
-    assert.ok(["tensorflow", "wasm", "cpu"].includes(info.backend as string), `backend ${String(info.backend)}`);
+    assert.ok(["js", "tensorflow", "wasm", "cpu"].includes(info.backend as string), `backend ${String(info.backend)}`);
     assert.equal(info.envName, "CartPole-v1");
     assert.equal(info.envFile, path.join(REPO, "examples", "cartpole.ts"));
     assert.match(info.envHash as string, /^[0-9a-f]{64}$/);
