@@ -45,6 +45,10 @@ export class FrameView {
   private cssHeight = 0;
   private rgbCanvas: HTMLCanvasElement | undefined;
   private rgbFor: string | undefined;
+  private readonly observer: ResizeObserver;
+  private boxWidth = 0;
+  private boxHeight = 0;
+  private sized = false;
 
   constructor(
     parent: HTMLElement,
@@ -56,17 +60,38 @@ export class FrameView {
     const ctx = this.canvas.getContext("2d");
     if (!ctx) throw new Error("the webview has no 2D canvas");
     this.ctx = ctx;
+    this.observer = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      if (box.width === this.boxWidth && box.height === this.boxHeight) return;
+      this.boxWidth = box.width;
+      this.boxHeight = box.height;
+      this.sized = box.width > 0;
+      this.onResize();
+    });
+    this.observer.observe(this.canvas);
+  }
+
+  /** Called when the canvas' CSS size changed (the owner redraws). */
+  onResize: () => void = () => undefined;
+
+  dispose(): void {
+    this.observer.disconnect();
   }
 
   setTheme(theme: Theme): void {
     this.theme = theme;
   }
 
-  /** Matches the backing store to the element's CSS size times devicePixelRatio; true when it changed. */
+  /** Matches the backing store to the element's CSS size (tracked by a ResizeObserver: no layout per frame) times devicePixelRatio. */
   private fit(): void {
-    const rect = this.canvas.getBoundingClientRect();
-    const w = Math.max(1, Math.round(rect.width));
-    const h = Math.max(1, Math.round(rect.height));
+    if (!this.sized) {
+      const rect = this.canvas.getBoundingClientRect();
+      this.boxWidth = rect.width;
+      this.boxHeight = rect.height;
+      this.sized = rect.width > 0;
+    }
+    const w = Math.max(1, Math.round(this.boxWidth));
+    const h = Math.max(1, Math.round(this.boxHeight));
     const dpr = window.devicePixelRatio || 1;
     const bw = Math.round(w * dpr);
     const bh = Math.round(h * dpr);

@@ -41,6 +41,7 @@ export class ReplayView {
     const frameBox = document.createElement("div");
     frameBox.className = "frame-box";
     this.frame = new FrameView(frameBox, theme);
+    this.frame.onResize = () => this.show(this.shown);
     this.timelines = new Timelines(theme, onSeek);
     this.el.append(this.caption, frameBox, this.status, this.timelines.el);
   }
@@ -88,6 +89,7 @@ export class ReplayView {
   }
 
   destroy(): void {
+    this.frame.dispose();
     this.timelines.destroy();
     this.el.remove();
   }

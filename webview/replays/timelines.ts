@@ -9,28 +9,50 @@ import type { ChartDataset, Plugin } from "chart.js";
 import { Chart, registerChartParts, type Pt } from "../dashboard/chart-setup";
 import { withAlpha, type Theme } from "../dashboard/theme";
 import type { LoadedReplay } from "./client";
+import { drawPolicyBars, type PolicyBars } from "./policy-bars";
 
-/** The cursor step of each timeline chart (read by the plugin at draw time, so moving it needs no update). */
+/** The cursor step of each timeline chart. */
 const cursors = new WeakMap<Chart, { step: number; color: string }>();
+/** The transparent canvas over each chart that the cursor line is drawn on (moving it never redraws the chart). */
+const overlays = new WeakMap<Chart, HTMLCanvasElement>();
 
+/** Draws the cursor of `chart` on its overlay, matching the chart's size and devicePixelRatio. */
+function drawCursor(chart: Chart): void {
+  const overlay = overlays.get(chart);
+  const c = cursors.get(chart);
+  const x = chart.scales.x;
+  if (!overlay || !x) return;
+  const dpr = chart.currentDevicePixelRatio || window.devicePixelRatio || 1;
+  const w = Math.round(chart.width * dpr);
+  const h = Math.round(chart.height * dpr);
+  if (overlay.width !== w || overlay.height !== h) {
+    overlay.width = w;
+    overlay.height = h;
+    overlay.style.width = `${chart.width}px`;
+    overlay.style.height = `${chart.height}px`;
+  }
+  const ctx = overlay.getContext("2d");
+  if (!ctx) return;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  if (!c) return;
+  const area = chart.chartArea;
+  const px = Math.round(x.getPixelForValue(c.step) * dpr) / dpr + 0.5 / dpr;
+  if (!Number.isFinite(px) || px < area.left - 1 || px > area.right + 1) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.strokeStyle = c.color;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(px, area.top);
+  ctx.lineTo(px, area.bottom);
+  ctx.stroke();
+}
+
+/** Redraws the cursor whenever Chart.js has redrawn (resize, new data). */
 const cursorPlugin: Plugin = {
   id: "ppoReplayCursor",
-  afterDatasetsDraw(chart) {
-    const c = cursors.get(chart as Chart);
-    const x = chart.scales.x;
-    if (!c || !x) return;
-    const px = Math.round(x.getPixelForValue(c.step)) + 0.5;
-    const area = chart.chartArea;
-    if (!Number.isFinite(px) || px < area.left - 1 || px > area.right + 1) return;
-    const ctx = chart.ctx;
-    ctx.save();
-    ctx.strokeStyle = c.color;
-    ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    ctx.moveTo(px, area.top);
-    ctx.lineTo(px, area.bottom);
-    ctx.stroke();
-    ctx.restore();
+  afterRender(chart) {
+    drawCursor(chart as Chart);
   },
 };
 
@@ -136,8 +158,10 @@ export interface TimelineView {
 export class Timelines {
   readonly el: HTMLElement;
   private readonly charts = new Map<string, Chart<"line", Pt[]>>();
-  private dist: Chart<"bar"> | undefined;
   private readonly distCanvas: HTMLCanvasElement;
+  /** The policy bars canvas' CSS size (from a ResizeObserver, so drawing a step forces no layout). */
+  private distBox = { width: 0, height: 0 };
+  private readonly distObserver: ResizeObserver;
   private readonly distNote: HTMLElement;
   private replay: LoadedReplay | undefined;
   private cursor = 0;
@@ -177,12 +201,21 @@ export class Timelines {
       cw.className = "chart-box";
       const canvas = document.createElement("canvas");
       canvas.dataset.timeline = spec.id;
-      cw.append(canvas);
+      const overlay = document.createElement("canvas");
+      overlay.className = "cursor-overlay";
+      overlay.dataset.cursor = spec.id;
+      cw.append(canvas, overlay);
       box.append(t, cw);
       this.el.append(box);
       canvas.addEventListener("click", (e) => this.click(spec.id, e));
     }
     this.el.append(distBox);
+    this.distObserver = new ResizeObserver((entries) => {
+      const r = entries[entries.length - 1].contentRect;
+      this.distBox = { width: r.width, height: r.height };
+      this.drawDistribution(this.cursor);
+    });
+    this.distObserver.observe(this.distCanvas);
   }
 
   private click(id: string, e: MouseEvent): void {
@@ -242,6 +275,8 @@ export class Timelines {
             plugins: { legend: { display: false }, tooltip: { enabled: false } },
           },
         });
+        const overlay = this.el.querySelector<HTMLCanvasElement>(`canvas[data-cursor="${spec.id}"]`);
+        if (overlay) overlays.set(chart as unknown as Chart, overlay);
         this.style(chart);
         chart.update("none");
         this.charts.set(spec.id, chart);
@@ -250,7 +285,7 @@ export class Timelines {
     this.setCursor(this.cursor);
   }
 
-  private style(chart: Chart<"line", Pt[]> | Chart<"bar">): void {
+  private style(chart: Chart<"line", Pt[]>): void {
     const t = this.theme;
     const o = chart.options;
     Chart.defaults.font.family = t.fontFamily;
@@ -268,7 +303,7 @@ export class Timelines {
     this.cursor = step;
     for (const chart of this.charts.values()) {
       cursors.set(chart as unknown as Chart, { step, color: this.theme.foreground });
-      chart.draw();
+      drawCursor(chart as unknown as Chart);
     }
     this.drawDistribution(step);
   }
@@ -277,48 +312,50 @@ export class Timelines {
     const r = this.replay;
     const dist = r?.steps.distribution[step];
     if (!r || !dist) return;
-    const t = this.theme;
     const labels = distributionLabels(r);
     const action = r.steps.action[step] ?? [];
-    let data: (number | [number, number])[];
-    let colors: string[];
+    let bars: PolicyBars;
     if (dist.kind === "gaussian") {
-      data = dist.mean.map((m, d) => [m - dist.std[d], m + dist.std[d]] as [number, number]);
-      colors = labels.map((_, d) => withAlpha(t.palette[d % t.palette.length], 0.6));
+      const [low, high] = this.gaussianRange(r);
+      bars = { kind: "gaussian", labels, mean: dist.mean, std: dist.std, action, low, high };
       this.distNote.textContent = dist.mean.map((m, d) => `${labels[d]}: ${m.toFixed(3)} ± ${dist.std[d].toFixed(3)} (took ${(action[d] ?? NaN).toFixed(3)})`).join(" · ");
+      this.distNote.dataset.taken = "";
     } else {
       const probs = dist.kind === "categorical" ? dist.probs.flat() : dist.probs;
       const nvec = r.header.spaces.actionNvec ?? (dist.kind === "categorical" ? dist.probs.map((p) => p.length) : []);
       const taken = probs.map((_, k) => (dist.kind === "categorical" ? isTaken(nvec, action, k, r.header.spaces.actionStart) : action[k] === 1));
-      data = probs;
-      // Each action in its timeline colour; the taken one solid, the others faded.
-      colors = taken.map((tk, k) => (tk ? t.palette[k % t.palette.length] : withAlpha(t.palette[k % t.palette.length], 0.3)));
+      bars = { kind: "probs", labels, probs, taken };
       const k = taken.indexOf(true);
       this.distNote.textContent = k >= 0 ? `took ${labels[k] ?? k} (p = ${probs[k].toFixed(3)})` : "";
       this.distNote.dataset.taken = taken.map((tk, j) => (tk ? j : -1)).filter((j) => j >= 0).join(",");
     }
-    if (dist.kind === "gaussian") this.distNote.dataset.taken = "";
-    if (!this.dist) {
-      this.dist = new Chart<"bar">(this.distCanvas, {
-        type: "bar",
-        data: { labels, datasets: [{ data: data as number[], backgroundColor: colors, borderWidth: 0 }] },
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          events: [],
-          scales: { x: { type: "category" }, y: { type: "linear", ...(dist.kind === "gaussian" ? {} : { min: 0, max: 1 }), ticks: { maxTicksLimit: 3 } } },
-          plugins: { legend: { display: false }, tooltip: { enabled: false } },
-        },
-      });
-      this.style(this.dist);
-      this.dist.update("none");
-    } else {
-      this.dist.data.labels = labels;
-      this.dist.data.datasets[0].data = data as number[];
-      this.dist.data.datasets[0].backgroundColor = colors;
-      this.dist.update("none");
+    if (this.distBox.width === 0) {
+      const rect = this.distCanvas.getBoundingClientRect();
+      this.distBox = { width: rect.width, height: rect.height };
     }
+    drawPolicyBars(this.distCanvas, this.distBox, bars, this.theme);
+  }
+
+  /** The fixed axis of the continuous policy bars: the action bounds when finite, else the episode's mean ± std range. */
+  private gaussianRange(r: LoadedReplay): [number, number] {
+    const sp = r.header.spaces;
+    const lows = sp.actionLow ?? [];
+    const highs = sp.actionHigh ?? [];
+    let lo = Math.min(...lows);
+    let hi = Math.max(...highs);
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) {
+      lo = Infinity;
+      hi = -Infinity;
+      for (const d of r.steps.distribution) {
+        if (d.kind !== "gaussian") continue;
+        d.mean.forEach((m, k) => {
+          lo = Math.min(lo, m - d.std[k]);
+          hi = Math.max(hi, m + d.std[k]);
+        });
+      }
+      if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) return [-1, 1];
+    }
+    return [lo, hi];
   }
 
   describe(): TimelineView[] {
@@ -338,9 +375,8 @@ export class Timelines {
   }
 
   destroy(): void {
+    this.distObserver.disconnect();
     for (const c of this.charts.values()) c.destroy();
     this.charts.clear();
-    this.dist?.destroy();
-    this.dist = undefined;
   }
 }
