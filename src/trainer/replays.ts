@@ -12,6 +12,8 @@
  *   it too; such extra recordings happen at most every `max(1, everyUpdates / 4)` updates and only while replays have
  *   taken less than {@link ATTEMPT_TIME_BUDGET} of the training wall time, so they cannot slow a run noticeably.
  *
+ * With `enabled: false` only requested recordings are made (and kept as "requested", never as best or worst).
+ *
  * Nothing here may stop training: a failing recording or write is logged as a warning, and replays are switched off
  * for the run after {@link MAX_FAILURES} failures.
  */
@@ -154,8 +156,8 @@ export class TrainerReplays {
         this.warnedFrames = true;
         this.opts.emit({ type: "log", level: "warn", message: `replays: ${rec.frameProblem}; the replay keeps the steps without those frames` });
       }
-      const beatsBest = this.settings.best && (this.bestReturn === undefined || rec.return > this.bestReturn);
-      const beatsWorst = this.settings.worst && (this.worstReturn === undefined || rec.return < this.worstReturn);
+      const beatsBest = this.settings.enabled && this.settings.best && (this.bestReturn === undefined || rec.return > this.bestReturn);
+      const beatsWorst = this.settings.enabled && this.settings.worst && (this.worstReturn === undefined || rec.return < this.worstReturn);
       const kinds: ReplayKind[] = [];
       if (kind === "periodic" || kind === "requested") kinds.push(kind);
       if (beatsBest) kinds.push("best");

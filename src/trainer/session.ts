@@ -187,8 +187,7 @@ export class TrainingSession {
    * Python envs are not recorded yet: their copies live in the bridge's processes.
    */
   private startReplays(runDir: string, loaded: LoadedEnvFile, config: PPOConfig): void {
-    const on = config.replays.enabled || this.replayRequests.length > 0;
-    if (!on) return;
+    // Created even when replays are off, so that "record next episode" requests still work.
     if ((loaded as { python?: unknown }).python) {
       this.emit({ type: "log", level: "info", message: "replays: not recorded for Python envs yet" });
       return;
@@ -206,7 +205,6 @@ export class TrainingSession {
       this.emit({ type: "log", level: "warn", message: `replays: off for this run: ${(e as Error).message}` });
     }
   }
-
 
   private emit(msg: FromTrainerMessage): void {
     this.callbacks.emit(msg);

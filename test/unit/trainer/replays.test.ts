@@ -62,14 +62,19 @@ describe("replays during training", () => {
     assert.equal(steps.terminated.at(-1) || steps.truncated.at(-1), true);
   });
 
-  it("replays off: no replays folder entries", async () => {
+  it("replays off: nothing is recorded unless requested", async () => {
     const root = tmp();
-    const session = new TrainingSession(
-      { env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { totalTimesteps: 512, seed: 3, replays: { enabled: false } as never } },
-      { emit: () => undefined },
-    );
-    const result = await session.run();
-    assert.equal(fs.existsSync(path.join(replaysDir(result.runDir), "index.json")), false);
+    const run = async (request: boolean): Promise<string> => {
+      const session = new TrainingSession(
+        { env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { totalTimesteps: 512, seed: 3, replays: { enabled: false } as never } },
+        { emit: () => undefined },
+      );
+      if (request) session.recordReplay();
+      return (await session.run()).runDir;
+    };
+    assert.equal(fs.existsSync(path.join(replaysDir(await run(false)), "index.json")), false);
+    const list = await new RunReplaySource(await run(true)).list();
+    assert.deepEqual(list.map((r) => r.kind), ["requested"]);
   });
 
   it("a failing env does not stop training: recording is switched off after 3 failures", () => {
