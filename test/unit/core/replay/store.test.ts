@@ -199,6 +199,24 @@ describe("replay caps", () => {
     assert.equal(store.list().length, 2);
   });
 
+  it("the same episode kept as periodic and best shares its file, and stays readable when the periodic one is dropped", async () => {
+    const dir = runDir();
+    const store = new ReplayStore(dir, { maxCount: 2, maxBytes: 1e9 });
+    const steps = makeSteps(12, "scene", 5);
+    const b = build(steps);
+    const periodic = store.save(b, summaryOf(b, "periodic", 1)).saved!;
+    const best = store.save(b, summaryOf(b, "best", 1), periodic.id).saved!;
+    const a = fs.statSync(replayFile(store.dir, periodic.id));
+    const c = fs.statSync(replayFile(store.dir, best.id));
+    assert.equal(a.ino, c.ino, "a hard link");
+    const other = build(makeSteps(3, "text", 6));
+    store.save(other, summaryOf(other, "periodic", 2)); // drops the oldest periodic (update 1)
+    assert.deepEqual(store.list().map((r) => r.id), ["u000001-best", "u000002-periodic"]);
+    const src = new RunReplaySource(dir);
+    assert.deepEqual(await src.frames(best.id, 0, 12), steps.map((s) => s.frame));
+    assert.equal((await src.header(best.id)).summary.kind, "best");
+  });
+
   it("pickVictims reports when dropping is not enough", () => {
     const mk = (id: string, kind: ReplayKind, bytes: number, update: number): ReplaySummary => ({
       ...summaryOf(build([]), kind, update),
