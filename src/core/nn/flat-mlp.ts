@@ -86,11 +86,7 @@ export class FlatMlp {
       const { inDim, outDim, w, b } = this.layers[l];
       const out = this.acts[l];
       const h = heap.f32;
-      const bias = paramBase + b;
-      for (let i = 0; i < batch; i++) {
-        const o = out + i * outDim;
-        for (let j = 0; j < outDim; j++) h[o + j] = h[bias + j];
-      }
+      heap.rowsSet(out, paramBase + b, batch, outDim);
       heap.gemm(input, inDim, 1, paramBase + w, out, batch, inDim, outDim);
       if (l < last) {
         const end = out + batch * outDim;
@@ -117,11 +113,7 @@ export class FlatMlp {
       const { inDim, outDim, w, b } = this.layers[l];
       const input = l === 0 ? x : this.acts[l - 1];
       // db += sum_rows delta;  dW += h_in^T delta
-      const gb = gradBase + b;
-      for (let i = 0; i < batch; i++) {
-        const o = delta + i * outDim;
-        for (let j = 0; j < outDim; j++) h[gb + j] += h[o + j];
-      }
+      heap.rowsSumAcc(gradBase + b, delta, batch, outDim);
       heap.gemm(input, 1, inDim, delta, gradBase + w, inDim, batch, outDim);
       if (l === 0) break;
       // delta_in = (delta @ W^T) * act'(h_in)
@@ -133,7 +125,7 @@ export class FlatMlp {
       heap.gemm(delta, outDim, 1, wt, dIn, batch, outDim, inDim);
       const end = dIn + batch * inDim;
       if (tanh) {
-        for (let q = dIn, r = input; q < end; q++, r++) h[q] *= 1 - h[r] * h[r];
+        heap.tanhBackward(dIn, input, batch * inDim);
       } else {
         for (let q = dIn, r = input; q < end; q++, r++) if (!(h[r] > 0)) h[q] = 0;
       }

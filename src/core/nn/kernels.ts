@@ -10,6 +10,8 @@ import { KERNELS_WASM_BASE64 } from "./kernels-wasm";
 
 type GemmFn = (a: number, ar: number, as: number, b: number, c: number, R: number, S: number, O: number) => void;
 type TanhFn = (p: number, n: number) => void;
+type RowsFn = (x: number, y: number, R: number, O: number) => void;
+type TanhBackwardFn = (d: number, h: number, n: number) => void;
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript libs do not declare them). */
 interface WasmMemory {
@@ -56,6 +58,9 @@ export class Heap {
   private readonly memory?: WasmMemory;
   private readonly wasmGemm?: GemmFn;
   private readonly wasmTanh?: TanhFn;
+  private readonly wasmRowsSet?: RowsFn;
+  private readonly wasmRowsSumAcc?: RowsFn;
+  private readonly wasmTanhBackward?: TanhBackwardFn;
 
   /** @param initialFloats floats to reserve up front (more are added on demand) */
   constructor(initialFloats = 1 << 16, forceJs = false) {
@@ -66,6 +71,9 @@ export class Heap {
       const instance = new wasmApi.Instance(mod, { env: { memory: this.memory } });
       this.wasmGemm = instance.exports.gemm as GemmFn;
       this.wasmTanh = instance.exports.tanh_inplace as TanhFn;
+      this.wasmRowsSet = instance.exports.rows_set as RowsFn;
+      this.wasmRowsSumAcc = instance.exports.rows_sum_acc as RowsFn;
+      this.wasmTanhBackward = instance.exports.tanh_backward as TanhBackwardFn;
       this.f32 = new Float32Array(this.memory.buffer);
       this.kind = "wasm-simd";
     } else {
@@ -103,6 +111,39 @@ export class Heap {
     }
     const h = this.f32;
     for (let q = at; q < at + n; q++) h[q] = Math.tanh(h[q]);
+  }
+
+  /** `C[r, j] = v[j]` for r < R, j < O (offsets in floats): a bias copied into every row. */
+  rowsSet(c: number, v: number, R: number, O: number): void {
+    if (this.wasmRowsSet) {
+      this.wasmRowsSet(c * 4, v * 4, R, O);
+      return;
+    }
+    const h = this.f32;
+    for (let r = 0; r < R; r++) for (let j = 0; j < O; j++) h[c + r * O + j] = h[v + j];
+  }
+
+  /** `v[j] += sum_r C[r, j]` for r < R, j < O (offsets in floats): a bias gradient. */
+  rowsSumAcc(v: number, c: number, R: number, O: number): void {
+    if (this.wasmRowsSumAcc) {
+      this.wasmRowsSumAcc(v * 4, c * 4, R, O);
+      return;
+    }
+    const h = this.f32;
+    for (let r = 0; r < R; r++) for (let j = 0; j < O; j++) h[v + j] += h[c + r * O + j];
+  }
+
+  /**
+   * `d[i] *= 1 - t[i]^2` for the `n` floats at offsets `d` and `t` (both from `alloc`; the SIMD kernel also rewrites
+   * `d`'s padding): the gradient through `t = tanh(x)`.
+   */
+  tanhBackward(d: number, t: number, n: number): void {
+    if (this.wasmTanhBackward) {
+      this.wasmTanhBackward(d * 4, t * 4, n);
+      return;
+    }
+    const h = this.f32;
+    for (let i = 0; i < n; i++) h[d + i] *= 1 - h[t + i] * h[t + i];
   }
 
   /**

@@ -1,4 +1,4 @@
-;; The js engine's kernels (a matrix product and tanh), WebAssembly with 128-bit SIMD (f32x4). Compiled by scripts/gen-kernels.mjs into
+;; The js engine's kernels (a matrix product, tanh and the small per-row loops of a dense layer), WebAssembly with 128-bit SIMD (f32x4). Compiled by scripts/gen-kernels.mjs into
 ;; kernels-wasm.ts (base64), which src/core/nn/kernels.ts instantiates.
 ;;
 ;; gemm: C[r, j] += sum_s A[r * ar + s * as] * B[s, j]    (r < R, s < S, j < O; f32, row-major B and C)
@@ -137,6 +137,67 @@
       (v128.store (local.get $p)
         (v128.bitselect (local.get $s) (local.get $t) (f32x4.lt (local.get $ax) (f32x4.splat (f32.const 0.3)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $loop)))
+  )
+;; rows_set: C[r, j] = v[j] for r < R, j < O (bias into every row of a layer's output).
+  (func (export "rows_set") (param $c i32) (param $v i32) (param $R i32) (param $O i32)
+    (local $r i32) (local $jb i32) (local $ob i32) (local $o4b i32) (local $crow i32)
+    (local.set $ob (i32.shl (local.get $O) (i32.const 2)))
+    (local.set $o4b (i32.shl (i32.and (local.get $O) (i32.const -4)) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $crow (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ob))))
+      (local.set $jb (i32.const 0))
+      (block $doneJ (loop $loopJ
+        (br_if $doneJ (i32.ge_u (local.get $jb) (local.get $o4b)))
+        (v128.store (i32.add (local.get $crow) (local.get $jb)) (v128.load (i32.add (local.get $v) (local.get $jb))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+        (br $loopJ)))
+      (block $doneJr (loop $loopJr
+        (br_if $doneJr (i32.ge_u (local.get $jb) (local.get $ob)))
+        (f32.store (i32.add (local.get $crow) (local.get $jb)) (f32.load (i32.add (local.get $v) (local.get $jb))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+        (br $loopJr)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $loopR)))
+  )
+;; rows_sum_acc: v[j] += sum_r C[r, j] (a bias gradient).
+  (func (export "rows_sum_acc") (param $v i32) (param $c i32) (param $R i32) (param $O i32)
+    (local $r i32) (local $jb i32) (local $ob i32) (local $o4b i32) (local $crow i32) (local $q i32)
+    (local.set $ob (i32.shl (local.get $O) (i32.const 2)))
+    (local.set $o4b (i32.shl (i32.and (local.get $O) (i32.const -4)) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $crow (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $ob))))
+      (local.set $jb (i32.const 0))
+      (block $doneJ (loop $loopJ
+        (br_if $doneJ (i32.ge_u (local.get $jb) (local.get $o4b)))
+        (local.set $q (i32.add (local.get $v) (local.get $jb)))
+        (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (v128.load (i32.add (local.get $crow) (local.get $jb)))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 16)))
+        (br $loopJ)))
+      (block $doneJr (loop $loopJr
+        (br_if $doneJr (i32.ge_u (local.get $jb) (local.get $ob)))
+        (local.set $q (i32.add (local.get $v) (local.get $jb)))
+        (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $crow) (local.get $jb)))))
+        (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
+        (br $loopJr)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $loopR)))
+  )
+;; tanh_backward: d[i] *= 1 - h[i]^2 for i < n rounded up to a multiple of 4 (padded buffers, as tanh_inplace).
+  (func (export "tanh_backward") (param $d i32) (param $h i32) (param $n i32)
+    (local $end i32) (local $x v128)
+    (local.set $end (i32.add (local.get $d) (i32.shl (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+      (local.set $x (v128.load (local.get $h)))
+      (v128.store (local.get $d)
+        (f32x4.mul (v128.load (local.get $d)) (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $x) (local.get $x)))))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
+      (local.set $h (i32.add (local.get $h) (i32.const 16)))
       (br $loop)))
   )
 )

@@ -311,4 +311,20 @@ test("the SIMD kernels agree with their plain-JavaScript fallback: tanh to float
   }
   assertClose(results[0][0], results[1][0], "gemm A @ B", 1e-5, 1e-6);
   assertClose(results[0][1], results[1][1], "gemm A^T @ D", 1e-5, 1e-6);
+  // bias rows, bias gradient and the tanh backward step on a [5, 7] block
+  const rows = [simd, plain].map((heap) => {
+    const v = heap.alloc(7);
+    const c = heap.alloc(35);
+    const t = heap.alloc(35);
+    heap.f32.set(B.slice(0, 7), v);
+    heap.rowsSet(c, v, 5, 7);
+    const set = heap.f32.slice(c, c + 35);
+    heap.f32.set(A.slice(0, 30).concat(A.slice(0, 5)), c);
+    heap.rowsSumAcc(v, c, 5, 7);
+    heap.f32.set(B.slice(0, 35).map((x) => Math.tanh(x)), t);
+    heap.tanhBackward(c, t, 35);
+    return [set, heap.f32.slice(v, v + 7), heap.f32.slice(c, c + 35)];
+  });
+  for (let r = 0; r < 5; r++) for (let j = 0; j < 7; j++) assert.equal(rows[1][0][r * 7 + j], Math.fround(B[j]), "plain rowsSet");
+  rows[0].forEach((x, i) => assertClose(x, rows[1][i], ["rowsSet", "rowsSumAcc", "tanhBackward"][i], 1e-6, 1e-7));
 });
