@@ -127,6 +127,8 @@ const DEFAULT_PROBE_STEPS = 2000;
 /** Random steps over which render() frames are validated. */
 const RENDER_PROBE_STEPS = 30;
 const DEFAULT_TIME_LIMIT_MS = 2000;
+/** The probe's wall-time cap for a Python env (interpreter start-ups included). */
+const PYTHON_TIME_LIMIT_MS = 15_000;
 /** Typical magnitude (mean |x| over the probe) above which observations / rewards are "large". */
 const LARGE_MAGNITUDE = 100;
 const DETERMINISM_SEED = 123;
@@ -657,7 +659,8 @@ class EnvProbe {
     const cfgKwargs = loaded.config?.envKwargs;
     this.kwargs = opts.envKwargs ?? (isObject(cfgKwargs) && !Array.isArray(cfgKwargs) ? (cfgKwargs as Record<string, unknown>) : {});
     this.limit = opts.maxEpisodeSteps ?? loaded.maxEpisodeSteps;
-    this.timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    // A Python env's copies each start an interpreter (and every call is a round trip), so its probe gets longer.
+    this.timeLimitMs = opts.timeLimitMs ?? (loaded.python ? PYTHON_TIME_LIMIT_MS : DEFAULT_TIME_LIMIT_MS);
     this.deadline = performance.now() + this.timeLimitMs;
   }
 
