@@ -43,8 +43,9 @@ class FakeHost {
     readonly p: DashboardPage,
     readonly source: MemoryReplaySource,
     readonly live = false,
+    limits: ConstructorParameters<typeof ReplayServer>[1] = {},
   ) {
-    const server = new ReplayServer(source);
+    const server = new ReplayServer(source, limits);
     this.loop = (async () => {
       while (this.running) {
         const posted = await p.page.evaluate(() => (window as unknown as Win).__posted.length).catch(() => 0);
@@ -117,9 +118,14 @@ describe("replays webview", { skip }, () => {
   });
 
   /** Opens the replays page with a fake host over `replays`, runs `fn`, checks no page errors, closes. */
-  async function withPlayer(source: MemoryReplaySource, fn: (p: DashboardPage, host: FakeHost) => Promise<void>, live = false): Promise<void> {
+  async function withPlayer(
+    source: MemoryReplaySource,
+    fn: (p: DashboardPage, host: FakeHost) => Promise<void>,
+    live = false,
+    limits: ConstructorParameters<typeof ReplayServer>[1] = {},
+  ): Promise<void> {
     const p = await harness.open({ app: "replays", width: 1200, height: 1000 });
-    const host = new FakeHost(p, source, live);
+    const host = new FakeHost(p, source, live, limits);
     try {
       await fn(p, host);
       assert.deepEqual(p.errors, [], "the page logged errors");
@@ -321,6 +327,30 @@ describe("replays webview", { skip }, () => {
         await waitFor(async () => (await canvasStats(p)).hash !== a.hash, `${kind} frame 2 differs from frame 0`);
       });
     }
+  });
+
+  test("byte-capped frame answers: the player asks again from where an answer stopped, and the GIF has every frame", async () => {
+    const src = new MemoryReplaySource([withFrames(cartPoleReplay({ id: "capped", length: 40 }), "rgb")]);
+    // 16 x 12 x 3 = 576 bytes a frame: at most 3 frames per answer.
+    await withPlayer(
+      src,
+      async (p, host) => {
+        await ready(p, 40);
+        await call(p, "seek", 30);
+        await waitFor(async () => (await canvasStats(p)).drawn > 20_000, "frame 30");
+        const reads = src.reads.filter((r) => r.what === "frames");
+        assert.ok(reads.length >= 10, `several small answers: ${reads.length}`);
+        await p.page.click('vscode-button[data-export="gif"]');
+        await waitFor(async () => host.exports.length === 1, "the GIF export", 30_000);
+        const gif = Buffer.from(host.exports[0].data, "base64");
+        // Each frame starts with an image descriptor after a graphic control extension (21 F9 04 ... 00 2C).
+        let frames = 0;
+        for (let i = 0; i + 8 < gif.length; i++) if (gif[i] === 0x21 && gif[i + 1] === 0xf9 && gif[i + 2] === 0x04 && gif[i + 7] === 0x00 && gif[i + 8] === 0x2c) frames++;
+        assert.equal(frames, 40);
+      },
+      false,
+      { maxFrameBytes: 1800 },
+    );
   });
 
   test("a theme change redraws the frame and the timelines in the new colours", async () => {

@@ -129,10 +129,11 @@ export class LoadedReplay {
     const end = Math.min(this.length, i + ahead);
     for (let start = Math.floor(i / FRAMES_CHUNK) * FRAMES_CHUNK; start < end; start += FRAMES_CHUNK) {
       if (this.inflight.has(start)) continue;
-      let complete = true;
-      for (let k = start; k < Math.min(this.length, start + FRAMES_CHUNK) && complete; k++) complete = this.frames.has(k);
-      if (complete) continue;
-      void this.fetchChunk(start);
+      // Ask from the first frame of the chunk not cached (a byte-capped answer may have filled only part of it).
+      const chunkEnd = Math.min(this.length, start + FRAMES_CHUNK);
+      let first = start;
+      while (first < chunkEnd && this.frames.has(first)) first++;
+      if (first < chunkEnd) void this.fetchChunk(start, first, chunkEnd);
     }
     if (this.frames.size > FRAME_CACHE) {
       const far = [...this.frames.keys()].sort((a, b) => Math.abs(b - i) - Math.abs(a - i));
@@ -150,25 +151,36 @@ export class LoadedReplay {
         out.push(...(cached as (WireFrame | null)[]));
         continue;
       }
-      const r = await this.client.request({ kind: "frames", id: this.id, from: start, to: end });
-      if (r.kind !== "frames") throw new Error(`expected frames, got ${r.kind}`);
-      for (let k = 0; k < end - start; k++) out.push(r.frames[k] ?? null);
+      let at = start;
+      while (at < end) {
+        const r = await this.client.request({ kind: "frames", id: this.id, from: at, to: end });
+        if (r.kind !== "frames") throw new Error(`expected frames, got ${r.kind}`);
+        if (r.frames.length === 0) {
+          for (; at < end; at++) out.push(null);
+          break;
+        }
+        out.push(...r.frames);
+        at += r.frames.length;
+      }
     }
     return out;
   }
 
-  private async fetchChunk(start: number): Promise<void> {
-    this.inflight.add(start);
+  /** Fetches frames [from, to) of the chunk starting at `chunk` (one request in flight per chunk). */
+  private async fetchChunk(chunk: number, from: number, to: number): Promise<void> {
+    this.inflight.add(chunk);
     try {
-      const r = await this.client.request({ kind: "frames", id: this.id, from: start, to: Math.min(this.length, start + FRAMES_CHUNK) });
+      const r = await this.client.request({ kind: "frames", id: this.id, from, to });
       if (r.kind !== "frames") throw new Error(`expected frames, got ${r.kind}`);
       r.frames.forEach((f, k) => this.frames.set(r.from + k, f));
-      // A chunk shorter than asked (clamped by the host): mark the rest as frameless so it is not asked again.
-      for (let k = r.frames.length; k < FRAMES_CHUNK && start + k < this.length; k++) this.frames.set(start + k, null);
+      // An empty answer for a range inside the replay: the file has fewer frames than steps; do not ask again.
+      if (r.frames.length === 0) for (let k = from; k < to; k++) this.frames.set(k, null);
     } catch (e) {
+      // Shown under the frame; the range is not asked again on every played step.
       this.error = (e as Error).message;
+      for (let k = from; k < to; k++) if (!this.frames.has(k)) this.frames.set(k, null);
     } finally {
-      this.inflight.delete(start);
+      this.inflight.delete(chunk);
       this.onData();
     }
   }

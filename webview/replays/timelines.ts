@@ -269,7 +269,7 @@ export class Timelines {
             elements: { point: { radius: 0 }, line: { tension: 0 } },
             layout: { padding: { top: 2, right: 6 } },
             scales: {
-              x: { type: "linear", min: 0, max: xMax, ticks: { maxTicksLimit: 6, maxRotation: 0 } },
+              x: { type: "linear", min: 0, max: xMax, ticks: { maxTicksLimit: 6, maxRotation: 0, precision: 0, includeBounds: false } },
               y: { type: "linear", ticks: { maxTicksLimit: 3 } },
             },
             plugins: { legend: { display: false }, tooltip: { enabled: false } },

@@ -11,10 +11,13 @@ import type { ReplayRequest, ReplayResult, ToReplaysMessage, WireFrame } from ".
 export const MAX_STEPS_PER_REQUEST = 2048;
 /** Most frames one request may return (RGB frames are the heavy ones). */
 export const MAX_FRAMES_PER_REQUEST = 128;
+/** Most RGB pixel bytes one response carries (at least one frame is always sent); the webview asks for the rest. */
+export const MAX_FRAME_BYTES_PER_REQUEST = 8 * 1024 * 1024;
 
 export interface ReplayServerLimits {
   maxSteps?: number;
   maxFrames?: number;
+  maxFrameBytes?: number;
 }
 
 /** An RGB frame as base64; scene and text frames pass through unchanged. */
@@ -53,6 +56,7 @@ export function requestProblem(r: unknown): string | undefined {
 export class ReplayServer {
   private readonly maxSteps: number;
   private readonly maxFrames: number;
+  private readonly maxFrameBytes: number;
 
   constructor(
     private readonly source: ReplaySource,
@@ -60,6 +64,7 @@ export class ReplayServer {
   ) {
     this.maxSteps = limits.maxSteps ?? MAX_STEPS_PER_REQUEST;
     this.maxFrames = limits.maxFrames ?? MAX_FRAMES_PER_REQUEST;
+    this.maxFrameBytes = limits.maxFrameBytes ?? MAX_FRAME_BYTES_PER_REQUEST;
   }
 
   /** The replay list, newest update last; an unreadable index comes back as `error` with an empty list. */
@@ -89,7 +94,16 @@ export class ReplayServer {
       case "frames": {
         const to = Math.min(request.to, request.from + this.maxFrames);
         const frames = await this.source.frames(request.id, request.from, to);
-        return { kind: "frames", from: request.from, frames: frames.map(toWireFrame) };
+        // Keep one message a reasonable size: stop at the byte budget (the webview asks again from where this ends).
+        const out: (WireFrame | null)[] = [];
+        let bytes = 0;
+        for (const f of frames) {
+          const size = f?.type === "rgb" ? f.width * f.height * (f.channels ?? 3) : 0;
+          if (out.length > 0 && bytes + size > this.maxFrameBytes) break;
+          bytes += size;
+          out.push(toWireFrame(f));
+        }
+        return { kind: "frames", from: request.from, frames: out };
       }
     }
   }

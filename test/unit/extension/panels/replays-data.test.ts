@@ -51,6 +51,17 @@ describe("ReplayServer", () => {
     ]);
   });
 
+  test("a frames answer stops at the byte budget (at least one frame), so one message stays small", async () => {
+    const r = cartPoleReplay({ id: "rgb", length: 10 });
+    r.frames = r.frames.map(() => ({ type: "rgb", width: 10, height: 10, channels: 3, data: new Uint8Array(300) }));
+    const server = new ReplayServer(new MemoryReplaySource([r]), { maxFrameBytes: 1000 });
+    const got = await server.handle({ kind: "frames", id: "rgb", from: 2, to: 10 });
+    assert.ok(got.kind === "frames" && got.from === 2 && got.frames.length === 3, "3 x 300 bytes fit in 1000");
+    const tiny = new ReplayServer(new MemoryReplaySource([r]), { maxFrameBytes: 10 });
+    const one = await tiny.handle({ kind: "frames", id: "rgb", from: 0, to: 10 });
+    assert.ok(one.kind === "frames" && one.frames.length === 1, "one frame even over the budget");
+  });
+
   test("malformed requests and reader failures become error responses, never throws", async () => {
     const server = new ReplayServer(new MemoryReplaySource([cartPoleReplay({ id: "r" })]));
     const bad = await server.respond(1, { kind: "steps", id: "r", from: -1, to: 5 });
