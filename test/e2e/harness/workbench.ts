@@ -39,18 +39,27 @@ async function openQuickInput(page: Page, key: string, text: string): Promise<vo
 }
 
 /**
- * Quick Open (Ctrl+P): types `fileName`, picks the row for it and waits until its editor tab is active.
+ * Quick Open (Ctrl+P): types `fileName`, picks the row for it and waits until its editor tab is active. The list
+ * re-sorts while ripgrep's results arrive after the recently opened files, so a click can land on another file:
+ * then Quick Open is tried again.
  */
 export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
-  await page.locator(".monaco-workbench").click({ position: { x: 5, y: 5 }, timeout: 10_000 }).catch(() => undefined);
-  await openQuickInput(page, "Control+P", fileName);
-  // File search goes through ripgrep on the server: wait for the row, then accept it.
   // The row whose file name is exactly `fileName` (fuzzy matching may rank "x-fileName-y.ts" or a recent file first).
   const exact = new RegExp(`^\\s*${fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
   const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  await row.waitFor({ state: "visible", timeout: timeoutMs });
-  await row.click();
-  await page.locator(".tabs-container .tab.active").filter({ hasText: fileName }).waitFor({ state: "visible", timeout: timeoutMs });
+  const tab = page.locator(".tabs-container .tab.active").filter({ has: page.locator(".label-name", { hasText: exact }) });
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    await page.locator(".monaco-workbench").click({ position: { x: 5, y: 5 }, timeout: 10_000 }).catch(() => undefined);
+    await openQuickInput(page, "Control+P", fileName);
+    await row.waitFor({ state: "visible", timeout: Math.max(1_000, deadline - Date.now()) });
+    // Let the file search finish (its progress bar) so the rows stop moving, then pick the row.
+    await page.locator(".quick-input-widget .quick-input-progress .monaco-progress-container.active").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
+    await row.click();
+    const opened = await tab.waitFor({ state: "visible", timeout: 5_000 }).then(() => true).catch(() => false);
+    if (opened) break;
+    if (Date.now() > deadline) throw new Error(`Quick Open did not open ${fileName} in ${attempt} attempts within ${timeoutMs} ms`);
+  }
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: timeoutMs });
 }
 
