@@ -13,6 +13,8 @@ export interface CheckFlags {
   json?: boolean;
   steps?: number;
   seed?: number;
+  /** Python interpreter for .py envs (sets PPO_LAB_PYTHON for this process). */
+  python?: string;
 }
 
 /** Where the command writes and what relative paths are relative to (tests pass their own). */
@@ -86,12 +88,14 @@ export async function runCheck(env: string, flags: CheckFlags, io: CheckIo = def
 export function registerCheckCommand(program: Command, io?: CheckIo): Command {
   program
     .command("check")
-    .description("check an env file (.ts/.js) or a built-in id before training: exports, spaces, reset/step results, determinism, scales")
+    .description("check an env file (.ts/.js/.py) or a built-in id before training: exports, spaces, reset/step results, determinism, scales")
     .argument("<env>", "env file path or built-in id")
     .option("--json", "print the report as JSON")
     .option("--steps <n>", "random-action probe steps (default 2000)", intFlag("--steps", 1))
     .option("-s, --seed <n>", "seed of the probe's actions and first reset (default 0)", intFlag("--seed", 0))
+    .option("--python <path>", "Python interpreter for .py env files (default: $PPO_LAB_PYTHON, else python3)")
     .action(async (env: string, flags: CheckFlags) => {
+      if (flags.python) process.env.PPO_LAB_PYTHON = flags.python;
       process.exitCode = await runCheck(env, flags, io ?? defaultIo());
     });
   return program;

@@ -53,6 +53,8 @@ interface TrainFlags {
   json?: boolean;
   verbose?: boolean;
   resume?: string;
+  /** Python interpreter for .py envs (sets PPO_LAB_PYTHON for this process). */
+  python?: string;
 }
 
 const BAR_FORMAT = "  [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted}";
@@ -281,7 +283,7 @@ export function makeProgram(): Command {
     .exitOverride();
   program
     .command("train")
-    .description("train PPO on an env file (.ts/.js) or a built-in id (CartPole-v1, Pendulum-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, GridWorld-v0)")
+    .description("train PPO on an env file (.ts/.js/.py, or file.py:ClassName) or a built-in id (CartPole-v1, Pendulum-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, GridWorld-v0)")
     .argument("[env]", "env file path or built-in id (optional with --resume)")
     .option("-r, --resume <run-dir>", "continue a run directory from its newest checkpoint (same config; --timesteps raises the total)")
     .option("-c, --config <file>", "JSON file with hyperparameters (see README: configuration)")
@@ -293,7 +295,9 @@ export function makeProgram(): Command {
     .option("-q, --quiet", "print only the final line")
     .option("--json", "print one JSON message per line (machine-readable)")
     .option("--verbose", "also print info messages (e.g. which TensorFlow.js backend loaded)")
+    .option("--python <path>", "Python interpreter for .py env files (default: $PPO_LAB_PYTHON, else python3)")
     .action(async (env: string | undefined, flags: TrainFlags) => {
+      if (flags.python) process.env.PPO_LAB_PYTHON = flags.python;
       if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
       if (flags.resume && flags.config) throw new ConfigError("the command line", ["--config cannot be combined with --resume (a resumed run keeps its config; flags such as --timesteps may override it)"]);
       process.exitCode = await train(env, flags);

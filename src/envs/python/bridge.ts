@@ -372,7 +372,7 @@ export class PythonBridge {
         missing ? `Python interpreter "${this.options.python}" not found` : `cannot start the Python interpreter "${this.options.python}": ${m.error}`,
         tail,
         missing
-          ? 'Install Python 3 with numpy, or point PPO Lab at an interpreter: the "ppoLab.python" setting, the Python extension\'s selected interpreter, or PPO_LAB_PYTHON=/path/to/python for the CLI.'
+          ? 'Install Python 3 with numpy, or point PPO Lab at an interpreter: the "ppoLab.python" setting, the Python extension\'s selected interpreter, or --python /path/to/python (PPO_LAB_PYTHON) for the CLI.'
           : undefined,
       );
     }

@@ -121,7 +121,7 @@ export async function loadPythonEnv(
     if (err.code === "ENOENT") {
       throw new EnvLoadError(`Python interpreter "${python}" not found, so ${target} cannot be loaded.`, {
         file: target,
-        hint: 'Install Python 3 with numpy, or point PPO Lab at one: the "ppoLab.python" setting, the interpreter selected in the Python extension, or PPO_LAB_PYTHON=/path/to/python for the CLI.',
+        hint: 'Install Python 3 with numpy, or point PPO Lab at one: the "ppoLab.python" setting, the interpreter selected in the Python extension, or --python /path/to/python (PPO_LAB_PYTHON) for the CLI.',
       });
     }
     throw new EnvLoadError(`Could not load the Python env ${target} with ${python}: ${err.message}`, { file: target, cause: e });
