@@ -272,6 +272,26 @@ describe("replays webview", { skip }, () => {
     });
   });
 
+  test("loop wraps to the start; the speed menu sets the playback speed", async () => {
+    const src = new MemoryReplaySource([cartPoleReplay({ length: 60 })]);
+    await withPlayer(src, async (p) => {
+      await ready(p, 60);
+      await p.page.click('vscode-checkbox[data-control="loop"]');
+      await p.page.$eval('vscode-single-select[data-control="speed"]', (el) => {
+        const sel = el as HTMLElement & { value: string };
+        sel.value = "8";
+        sel.dispatchEvent(new Event("change"));
+      });
+      const st = await p.page.evaluate(() => (window as unknown as Win).ppoLabReplays.state() as { speed: number; loop: boolean });
+      assert.deepEqual([st.speed, st.loop], [8, true]);
+      await call(p, "seek", 50);
+      await call(p, "play");
+      await waitFor(async () => (await state(p)).step < 40, "playback to wrap around");
+      assert.equal((await state(p)).playing, true, "still playing after the wrap");
+      await call(p, "pause");
+    });
+  });
+
   test("compare: two replays side by side in lockstep; the shorter holds its last step", async () => {
     const src = new MemoryReplaySource([cartPoleReplay({ id: "early", update: 1, length: 40 }), cartPoleReplay({ id: "late", update: 50, length: 100 })]);
     await withPlayer(src, async (p) => {

@@ -56,6 +56,7 @@ export class FrameView {
   ) {
     this.canvas = document.createElement("canvas");
     this.canvas.className = "frame-canvas";
+    this.canvas.setAttribute("role", "img");
     parent.append(this.canvas);
     const ctx = this.canvas.getContext("2d");
     if (!ctx) throw new Error("the webview has no 2D canvas");

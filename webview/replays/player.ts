@@ -80,6 +80,7 @@ export class ReplayView {
     }
     if (r.error) parts.push(`error: ${r.error}`);
     this.status.textContent = parts.join(" · ");
+    this.frame.canvas.setAttribute("aria-label", `${r.header.summary.frameType === "none" ? "observation" : "frame"} of ${r.id} at step ${i}`);
     this.status.classList.toggle("error-text", r.error !== undefined);
   }
 
