@@ -347,7 +347,7 @@ export class TrainingSession {
     }
     const writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
       envName,
-      envFile: loaded.file,
+      envFile: loaded.python?.envSpec ?? loaded.file, // file.py:ClassName when a Python file holds several envs
       envHash: loaded.hash,
       seed: config.seed,
       backend: backend.name,

@@ -21,6 +21,8 @@ export interface PythonEnvInfo {
   target: string;
   /** Class name or registered id chosen. */
   envName: string;
+  /** How to load the same env again (run.json's envFile, for resuming): `file.py:Name` when the file holds several. */
+  envSpec: string;
   description: PythonEnvDescription;
   cwd: string;
 }
@@ -137,7 +139,8 @@ export async function loadPythonEnv(
   } catch {
     hash = createHash("sha256").update(target).digest("hex");
   }
-  const info: PythonEnvInfo = { python, target, envName: description.env, description, cwd };
+  const several = isFile && (description.candidates ?? []).length > 1;
+  const info: PythonEnvInfo = { python, target, envName: description.env, envSpec: several ? `${target}:${description.env}` : target, description, cwd };
   const loaded: LoadedEnvFile = {
     file: target,
     hash,
