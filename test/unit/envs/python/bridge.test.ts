@@ -187,7 +187,7 @@ describe("Python env loading", { skip }, () => {
     const loaded = await loadEnv(path.join(FIX, "cartpole.py"), { python });
     assert.equal(loaded.exportName, "CartPoleEnv");
     assert.equal(loaded.maxEpisodeSteps, 500);
-    assert.ok(loaded.python);
+    assert.equal(loaded.python?.envSpec, path.join(FIX, "cartpole.py"));
     const report = await checkEnvFile(path.join(FIX, "cartpole.py"), { probeSteps: 300, timeLimitMs: 60_000 });
     assert.deepEqual(report.findings.filter((f) => f.severity === "error"), []);
   });
@@ -195,7 +195,9 @@ describe("Python env loading", { skip }, () => {
   it("several env classes: an error listing them; file.py:Name and a registered id pick one", async () => {
     const file = path.join(FIX, "two_envs.py");
     await assert.rejects(loadEnv(file, { python }), (e: unknown) => e instanceof EnvLoadError && /several envs: Left, Right, TwoEnvs-Right-v0/.test(e.message) && /ppo-lab: env=/.test(e.hint ?? ""));
-    assert.equal((await loadEnv(`${file}:Left`, { python })).exportName, "Left");
+    const left = await loadEnv(`${file}:Left`, { python });
+    assert.equal(left.exportName, "Left");
+    assert.equal(left.python?.envSpec, `${file}:Left`, "run.json keeps the choice");
     const reg = await loadEnv(`${file}:TwoEnvs-Right-v0`, { python });
     assert.equal(reg.exportName, "TwoEnvs-Right-v0");
     assert.equal(reg.maxEpisodeSteps, 7, "the registration's max_episode_steps");
