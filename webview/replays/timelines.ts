@@ -126,7 +126,8 @@ const SPECS: ChartSpec[] = [
           out.push(line(`${label} -std`, lo, withAlpha(color, 0.2), { borderWidth: 0 }));
           out.push(line(`${label} +std`, hi, withAlpha(color, 0.2), { borderWidth: 0, fill: { target: base }, backgroundColor: withAlpha(color, 0.18) }));
           out.push(line(`${label} mean`, mean, color));
-          out.push(line(`${label} taken`, s.action.map((a, x) => ({ x, y: a[d] })), color, { showLine: false, pointRadius: 1.5 }));
+          // The sampled actions as faint dots, so the mean and its band stay readable behind them.
+          out.push(line(`${label} taken`, s.action.map((a, x) => ({ x, y: a[d] })), withAlpha(t.foreground, 0.45), { showLine: false, pointRadius: 1.2 }));
         });
       } else {
         const flat = (dist: (typeof s.distribution)[number]): number[] => (dist.kind === "categorical" ? dist.probs.flat() : dist.kind === "bernoulli" ? dist.probs : []);
