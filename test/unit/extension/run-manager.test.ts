@@ -185,6 +185,28 @@ test("pause, resume and checkpoint are forwarded only in states where they apply
   assert.equal(run.status, "running");
 });
 
+test("record next episode reaches a live trainer with its mode, and not an ended run", () => {
+  const m = manager();
+  const run = m.start(request(), { check: false });
+  const t = FakeTrainer.all[FakeTrainer.all.length - 1];
+  t.emit(started());
+  m.recordReplay(run, true);
+  m.recordReplay(run);
+  assert.deepEqual(
+    t.received.filter((x) => x.type === "recordReplay"),
+    [
+      { type: "recordReplay", deterministic: true },
+      { type: "recordReplay", deterministic: false },
+    ],
+  );
+  t.emit({ type: "finished", status: "finished", runDir: run.runDir ?? "", totalTimesteps: 10 });
+  t.emit({ type: "status", status: "finished" });
+  assert.equal(run.live, false);
+  const before = t.received.length;
+  m.recordReplay(run, false);
+  assert.equal(t.received.length, before, "nothing sent to an ended run");
+});
+
 test("stopAll stops every run and resolves when the processes are gone", async () => {
   const m = manager(3, 1000);
   const runs = [m.start(request(), { check: false }), m.start(request(), { check: false })];
