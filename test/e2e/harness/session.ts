@@ -57,6 +57,9 @@ export const WORKSPACE_SETTINGS = {
   "ppoLab.hyperparameters.nEpochs": 2,
 };
 
+/** Files the packaged extension cannot work without. */
+const VSIX_ENTRIES = ["extension/dist/extension.js", "extension/dist/trainer.js", "extension/dist/webview/dashboard.js"];
+
 export function assertToolsInstalled(): void {
   const hints: string[] = [];
   if (!fs.existsSync(CODE_SERVER_MARKER) || !fs.existsSync(CODE_SERVER_ENTRY)) {
@@ -64,6 +67,13 @@ export function assertToolsInstalled(): void {
   }
   if (!fs.existsSync(CHROMIUM_PATH)) hints.push(`${CHROMIUM_PATH} is missing: run node scripts/e2e/setup.mjs`);
   if (!fs.existsSync(VSIX)) hints.push(`${VSIX} is missing: run npm run package`);
+  else {
+    // The zip's central directory names every entry in plain text. A build that emptied dist/ while vsce packaged
+    // (scripts/build.mjs starts by deleting it) leaves a VSIX without its entry points.
+    const bytes = fs.readFileSync(VSIX);
+    const missing = VSIX_ENTRIES.filter((e) => !bytes.includes(Buffer.from(e)));
+    if (missing.length > 0) hints.push(`${VSIX} lacks ${missing.join(", ")} (was dist/ rebuilt while packaging?): run npm run package again`);
+  }
   if (hints.length > 0) throw new Error(`e2e prerequisites missing (npm run test:e2e does all of this):\n  ${hints.join("\n  ")}`);
 }
 
