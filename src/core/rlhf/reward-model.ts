@@ -6,8 +6,11 @@
  *   P(A > B) = exp(R_A) / (exp(R_A) + exp(R_B)) = sigmoid(R_A - R_B).
  * The loss is the cross-entropy against the rater's label (1: A better, 0: B better, 0.5: "same"; "can't tell" pairs
  * are not used):  L = label * softplus(R_B - R_A) + (1 - label) * softplus(R_A - R_B).
- * After training, per-step rewards are normalised to mean 0 / std 1 over the training steps ("The N Implementation
- * Details of RLHF with PPO": normalise the reward model's output), so PPO sees a well-scaled reward.
+ * After training, per-step rewards are scaled to std 1 over the training steps ("The N Implementation Details of RLHF
+ * with PPO": normalise the reward model's output), so PPO sees a well-scaled reward. The mean is not shifted by default:
+ * with episodes of different lengths, subtracting a per-step mean m changes an episode's predicted return by T * m, which
+ * can reverse the learned order of a long and a short episode and turns a "stay alive" reward into a penalty for living
+ * (`centerReward: true` shifts it anyway, for fixed-length tasks).
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng";
@@ -38,6 +41,8 @@ export interface RewardModelOptions {
   seed?: number;
   /** L2 weight decay on the kernels (Christiano et al. regularise the predictor). */
   weightDecay?: number;
+  /** Also shift per-step rewards to mean 0 (default false: scale only; see the file header). */
+  centerReward?: boolean;
 }
 
 /** What training reports. */
@@ -50,6 +55,54 @@ export interface RewardModelReport {
   validationAccuracy: number;
   /** Same on the training pairs. */
   trainAccuracy: number;
+}
+
+/** A trained reward model as plain numbers: tanh MLP layers (`w` row-major `[rows, cols]`) and normalisation. */
+export interface RewardModelSnapshot {
+  featureDim: number;
+  layers: { rows: number; cols: number; w: number[]; b: number[] }[];
+  inputMean: number[];
+  inputStd: number[];
+  outMean: number;
+  outStd: number;
+}
+
+/**
+ * A plain-JS per-step reward function from a snapshot: `features[featureDim]` -> normalised reward. Same maths as
+ * {@link RewardModel.reward} (tanh hidden layers, linear output), no tensors.
+ * @throws RangeError when the snapshot's layer sizes do not chain or a feature row has the wrong length.
+ */
+export function rewardFunction(snap: RewardModelSnapshot): (features: ArrayLike<number>) => number {
+  let width = snap.featureDim;
+  for (const [i, l] of snap.layers.entries()) {
+    if (l.rows !== width || l.w.length !== l.rows * l.cols || l.b.length !== l.cols) {
+      throw new RangeError(`reward model snapshot: layer ${i} is ${l.rows}x${l.cols} but its input has ${width} values`);
+    }
+    width = l.cols;
+  }
+  if (width !== 1) throw new RangeError(`reward model snapshot: the last layer has ${width} outputs, expected 1`);
+  const layers = snap.layers.map((l) => ({ ...l, w: Float64Array.from(l.w), b: Float64Array.from(l.b) }));
+  const bufs = [new Float64Array(snap.featureDim), ...layers.map((l) => new Float64Array(l.cols))];
+  return (features) => {
+    if (features.length !== snap.featureDim) {
+      throw new RangeError(`reward model: a feature row has ${features.length} values, expected ${snap.featureDim}`);
+    }
+    const x = bufs[0];
+    for (let j = 0; j < x.length; j++) x[j] = (features[j] - snap.inputMean[j]) / snap.inputStd[j];
+    layers.forEach((l, li) => {
+      const inp = bufs[li];
+      const out = bufs[li + 1];
+      out.set(l.b);
+      for (let r = 0; r < l.rows; r++) {
+        const v = inp[r];
+        if (v === 0) continue;
+        const o = r * l.cols;
+        for (let c = 0; c < l.cols; c++) out[c] += v * l.w[o + c];
+      }
+      if (li + 1 < layers.length) for (let c = 0; c < out.length; c++) out[c] = Math.tanh(out[c]);
+    });
+    return (bufs[bufs.length - 1][0] - snap.outMean) / snap.outStd;
+  };
 }
 
 /**
@@ -120,7 +173,7 @@ export class RewardModel {
   }
 
   /**
-   * Normalised per-step rewards (mean 0, std 1 over the training steps) for `features[T * featureDim]`.
+   * Normalised per-step rewards (std 1 over the training steps; mean 0 too with `centerReward`) for `features[T * featureDim]`.
    * @returns `[T]`
    */
   reward(features: Float32Array): Float32Array {
@@ -277,8 +330,28 @@ export class RewardModel {
     }
     const mean = n ? s / n : 0;
     const std = n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 1;
-    this.outMean = mean;
+    this.outMean = this.options.centerReward ? mean : 0;
     this.outStd = std > 1e-8 ? std : 1;
+  }
+
+  /**
+   * The trained model as plain numbers (JSON-serialisable): what a trainer process needs to compute rewards without
+   * TF.js, and what `reward-model.json` stores.
+   */
+  snapshot(): RewardModelSnapshot {
+    return {
+      featureDim: this.featureDim,
+      layers: this.layers.map(({ w, b }) => ({
+        rows: w.shape[0] as number,
+        cols: w.shape[1] as number,
+        w: Array.from(w.dataSync()),
+        b: Array.from(b.dataSync()),
+      })),
+      inputMean: Array.from(this.inputMean),
+      inputStd: Array.from(this.inputStd),
+      outMean: this.outMean,
+      outStd: this.outStd,
+    };
   }
 
   dispose(): void {

@@ -1,0 +1,124 @@
+/**
+ * Training on a learned reward (RLHF in miniature): an env wrapper whose reward is the reward model's output for the
+ * step's (observation, action), while the env's own reward is still summed per episode so that the true return can be
+ * logged next to it (`true_ep_rew_mean`), as in Christiano et al. 2017's "true reward" curves.
+ */
+import type { Action, Env, Frame, ResetOptions, ResetResult, StepResult } from "../env";
+import { ObservationEncoder, encodedDim } from "../envs/vector-env";
+import { Box, Discrete, MultiBinary, MultiDiscrete, makeSpace, type Space } from "../spaces";
+
+/**
+ * The reward model's input for one step: the encoded observation (as the policy sees it, before normalisation)
+ * followed by the action: one-hot per component for Discrete/MultiDiscrete (0-based), 0/1 for MultiBinary, the
+ * (clipped) vector for Box.
+ */
+export class RewardFeaturizer {
+  readonly dim: number;
+  readonly obsDim: number;
+  private readonly encoder: ObservationEncoder;
+  private readonly actionSpace: Space;
+
+  /** @throws SpaceError when a space spec is malformed. */
+  constructor(observationSpace: unknown, actionSpace: unknown) {
+    const obs = makeSpace(observationSpace, "observationSpace");
+    this.actionSpace = makeSpace(actionSpace, "actionSpace");
+    this.encoder = new ObservationEncoder(obs);
+    this.obsDim = this.encoder.dim;
+    this.dim = this.obsDim + encodedDim(this.actionSpace);
+  }
+
+  /**
+   * @param observation the observation the action was taken in, as the env returned it
+   * @param action the action as the env received it (Discrete: `start + index`)
+   * @returns `[dim]`
+   * @throws EnvContractError when the observation does not fit its space; RangeError for an out-of-range action.
+   */
+  features(observation: unknown, action: Action, out: Float32Array = new Float32Array(this.dim)): Float32Array {
+    this.encoder.encode(observation, out, 0, "the env");
+    const sp = this.actionSpace;
+    const o = this.obsDim;
+    out.fill(0, o);
+    const arr = typeof action === "number" ? [action] : action;
+    if (sp instanceof Discrete) {
+      const k = arr[0] - sp.start;
+      if (!Number.isInteger(k) || k < 0 || k >= sp.n) throw new RangeError(`reward features: action ${arr[0]} is outside the Discrete(${sp.n}) space`);
+      out[o + k] = 1;
+    } else if (sp instanceof MultiDiscrete) {
+      let base = o;
+      sp.nvec.forEach((n, i) => {
+        const k = arr[i] - sp.start[i];
+        if (!Number.isInteger(k) || k < 0 || k >= n) throw new RangeError(`reward features: action component ${i} = ${arr[i]} is outside 0..${n - 1}`);
+        out[base + k] = 1;
+        base += n;
+      });
+    } else if (sp instanceof MultiBinary || sp instanceof Box) {
+      for (let i = 0; i < sp.flatDim; i++) out[o + i] = arr[i];
+    }
+    return out;
+  }
+}
+
+/** True (env) episode returns collected by the wrappers of one run, oldest first, capped. */
+export class TrueReturnLog {
+  readonly returns: number[] = [];
+  constructor(readonly capacity = 100) {}
+  push(ret: number): void {
+    this.returns.push(ret);
+    if (this.returns.length > this.capacity) this.returns.shift();
+  }
+  /** Mean of the kept true returns (NaN when no episode has finished): the `true_ep_rew_mean` metric. */
+  mean(): number {
+    return this.returns.length ? this.returns.reduce((s, r) => s + r, 0) / this.returns.length : NaN;
+  }
+}
+
+/**
+ * Wraps an env so that `reward` = `rewardFn(features(s_t, a_t))`; the env's own reward goes to `info.trueReward` and
+ * finished episodes' true returns to `log`. Put it outside the TimeLimit wrapper so truncations count as episode ends.
+ */
+export class LearnedRewardEnv implements Env {
+  private lastObservation: unknown;
+  private trueReturn = 0;
+  private readonly buf: Float32Array<ArrayBufferLike>;
+
+  constructor(
+    readonly env: Env,
+    private readonly featurizer: RewardFeaturizer,
+    private readonly rewardFn: (features: ArrayLike<number>) => number,
+    private readonly log: TrueReturnLog,
+  ) {
+    this.buf = new Float32Array(featurizer.dim);
+  }
+  get observationSpace() {
+    return this.env.observationSpace;
+  }
+  get actionSpace() {
+    return this.env.actionSpace;
+  }
+  reset(options?: ResetOptions): ResetResult {
+    const r = this.env.reset(options);
+    this.lastObservation = r?.observation;
+    this.trueReturn = 0;
+    return r;
+  }
+  step(action: Action): StepResult {
+    const r = this.env.step(action);
+    // A malformed result passes through untouched so the vector env's contract check reports it.
+    if (r === null || typeof r !== "object" || Array.isArray(r)) return r;
+    const reward = this.rewardFn(this.featurizer.features(this.lastObservation, action, this.buf));
+    this.lastObservation = r.observation;
+    this.trueReturn += r.reward;
+    if (r.terminated || r.truncated) {
+      this.log.push(this.trueReturn);
+      this.trueReturn = 0;
+    }
+    return { ...r, reward, info: { ...(r.info ?? {}), trueReward: r.reward } };
+  }
+  render(): Frame {
+    if (!this.env.render) throw new Error("the wrapped env has no render()");
+    return this.env.render();
+  }
+  close(): void {
+    this.env.close?.();
+  }
+}

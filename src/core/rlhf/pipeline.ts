@@ -1,0 +1,78 @@
+/**
+ * The RLHF loop in miniature (Christiano et al. 2017, section 2.2): episodes -> pairwise ratings -> a reward model
+ * fit with the Bradley-Terry loss -> a per-step reward function PPO trains on (see learned-reward.ts).
+ */
+import type { PreferenceRecord } from "./preferences";
+import { toPreferencePairs } from "./preferences";
+import { samplePairs, toChoice, type RatedEpisode, type Rater } from "./rater";
+import type { RewardFeaturizer } from "./learned-reward";
+import { RewardModel, type FeatureEpisode, type RewardModelOptions, type RewardModelReport, type RewardModelSnapshot } from "./reward-model";
+
+/**
+ * Asks `rater` about `count` random pairs of `episodes` (seeded).
+ * @param raterName stored in each record's `rater` field ("user", "script:<file>")
+ * @param now clock for `createdAt` (ms since the epoch), injected so the core has no process globals
+ * @throws TypeError when the rater returns something that is not a choice (see {@link toChoice}); the rater's own
+ *   errors propagate.
+ */
+export async function rateEpisodes(
+  episodes: readonly RatedEpisode[],
+  rater: Rater,
+  raterName: string,
+  count: number,
+  seed: number,
+  now: () => number = Date.now,
+): Promise<PreferenceRecord[]> {
+  const records: PreferenceRecord[] = [];
+  for (const [i, j] of samplePairs(episodes.length, count, seed)) {
+    const choice = toChoice(await rater(episodes[i], episodes[j]), raterName);
+    records.push({ a: episodes[i].id, b: episodes[j].id, choice, rater: raterName, createdAt: new Date(now()).toISOString() });
+  }
+  return records;
+}
+
+/**
+ * Step features of an episode for the reward model: one row per step from (observation_t, action_t).
+ * @returns `features[T * featurizer.dim]`
+ */
+export function episodeFeatures(episode: RatedEpisode, featurizer: RewardFeaturizer): FeatureEpisode {
+  const d = featurizer.dim;
+  const features = new Float32Array(episode.length * d);
+  for (let t = 0; t < episode.length; t++) {
+    const a = episode.actions[t];
+    featurizer.features(episode.observations[t], a.length === 1 ? a[0] : a, features.subarray(t * d, (t + 1) * d));
+  }
+  return { features, length: episode.length };
+}
+
+/** A fitted reward model with its report. */
+export interface FittedRewardModel {
+  snapshot: RewardModelSnapshot;
+  report: RewardModelReport;
+  /** Pairs used (after dropping "can't tell" and unknown episodes). */
+  pairs: number;
+}
+
+/**
+ * Fits a reward model on the rated pairs of `episodes`.
+ * @throws RangeError when no usable pair remains.
+ */
+export function fitRewardModel(
+  episodes: readonly RatedEpisode[],
+  records: readonly PreferenceRecord[],
+  featurizer: RewardFeaturizer,
+  options: RewardModelOptions = {},
+): FittedRewardModel {
+  const indexOf = new Map(episodes.map((e, i) => [e.id, i]));
+  const pairs = toPreferencePairs(records, indexOf);
+  const model = new RewardModel(featurizer.dim, options);
+  try {
+    const report = model.train(
+      episodes.map((e) => episodeFeatures(e, featurizer)),
+      pairs,
+    );
+    return { snapshot: model.snapshot(), report, pairs: pairs.length };
+  } finally {
+    model.dispose();
+  }
+}
