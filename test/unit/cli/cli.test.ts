@@ -396,13 +396,8 @@ describe("ppo-lab train: what is printed", { concurrency: 2 }, () => {
     assert.equal(notes.length, 1, r.stdout);
     assert.match(notes[0], /training 256 steps: totalTimesteps is rounded up to whole rollouts of nEnvs x nSteps = 2 x 64$/);
     assert.match(r.stdout, /finished after 256 steps/);
-    let hasTfjsNode = true;
-    try {
-      require.resolve("@tensorflow/tfjs-node");
-    } catch {
-      hasTfjsNode = false;
-    }
-    if (!hasTfjsNode) assert.match(r.stderr, /info: @tensorflow\/tfjs-node is not available/, describeResult(r));
+    // --verbose shows info-level trainer messages (here the replay recorder's summary).
+    assert.match(r.stderr, /info: replays: \d+ episodes? recorded/, describeResult(r));
   });
 
   test("an export spelled like maxEpisodeSteps is reported as a warning, not silently ignored", async () => {
