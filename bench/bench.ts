@@ -146,8 +146,8 @@ async function microTimings(backend: PPOConfig["backend"]): Promise<{ updateMs: 
   const ppo = new PPO(new SyncVectorEnv(makeEnvs(loaded, config)), config);
   ppo.collectRollout();
   const { advantages, returns } = ppo.computeAdvantages();
-  ppo.update(advantages, returns); // warm-up
-  const rounds = 8;
+  for (let w = 0; w < 20; w++) ppo.update(advantages, returns); // warm-up (the wasm kernels tier up after a while)
+  const rounds = 40;
   let t0 = performance.now();
   for (let r = 0; r < rounds; r++) ppo.update(advantages, returns); // 4 minibatches of 128 each
   const updateMs = (performance.now() - t0) / (rounds * 4);
