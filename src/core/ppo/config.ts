@@ -7,6 +7,7 @@
 import Ajv, { type ErrorObject } from "ajv";
 import { DEFAULT_DIAGNOSTICS, DIAGNOSTICS_SCHEMA, type DiagnosticsSettings } from "../diagnostics/settings";
 import { DEFAULT_REPLAYS, REPLAYS_SCHEMA, type ReplaySettings } from "../replay/settings";
+import { DEFAULT_KL_PENALTY, KL_PENALTY_SCHEMA, type KlPenaltyConfig } from "./kl-controller";
 
 export type Schedule = "constant" | "linear";
 
@@ -53,6 +54,11 @@ export interface PPOConfig {
   maxEpisodeSteps: number | null;
   /** Options passed to the env class constructor or factory. */
   envKwargs: Record<string, unknown>;
+  /**
+   * Path of a `reward-model.json` (RLHF in miniature): when set, every env copy's reward is the learned reward model's
+   * output and the env's own return is logged as `true_ep_rew_mean`; null trains on the env's reward.
+   */
+  rewardModel: string | null;
   /** Python envs: runner processes the env copies are split over (SB3's SubprocVecEnv when > 1). */
   nEnvProcesses: number;
   /** Python envs: milliseconds one vector step (or reset) may take before the env processes are stopped. */
@@ -76,6 +82,22 @@ export interface PPOConfig {
    * documents each key). Merged key by key over the layers below, as `diagnostics`.
    */
   replays: ReplaySettings;
+  /**
+   * KL penalty (src/core/ppo/kl-controller.ts): off, fixed or adaptive coefficient, against the rollout policy (in the
+   * loss) or a reference policy (per-step reward). Merged key by key over the layers below, as `diagnostics`.
+   */
+  klPenalty: KlPenaltyConfig;
+  /**
+   * The frozen reference policy of `klPenalty.against = "reference"`: "initial" (the policy at the start of this run,
+   * i.e. the `initFrom` checkpoint when one is given) or the path of a checkpoint folder or run directory.
+   */
+  referencePolicy: string;
+  /** Start from the weights (and normalisation statistics) of this checkpoint folder or run directory; null = fresh. */
+  initFrom: string | null;
+  /** Divide each rollout's rewards by their standard deviation, without a mean shift (RLHF reward whitening). */
+  whitenRewards: boolean;
+  /** Initialise the value head's weights to zero ("The N Implementation Details of RLHF with PPO"). */
+  zeroInitValueHead: boolean;
 }
 
 /**
@@ -112,6 +134,7 @@ export const DEFAULT_CONFIG: PPOConfig = {
   clipReward: 10,
   maxEpisodeSteps: null,
   envKwargs: {},
+  rewardModel: null,
   nEnvProcesses: 1,
   pythonStepTimeoutMs: 30_000,
   seed: 1,
@@ -120,6 +143,11 @@ export const DEFAULT_CONFIG: PPOConfig = {
   checkpointEvery: 0,
   diagnostics: DEFAULT_DIAGNOSTICS,
   replays: DEFAULT_REPLAYS,
+  klPenalty: DEFAULT_KL_PENALTY,
+  referencePolicy: "initial",
+  initFrom: null,
+  whitenRewards: false,
+  zeroInitValueHead: false,
 };
 
 /**
@@ -279,6 +307,10 @@ export const CONFIG_SCHEMA = {
     clipReward: { type: "number", exclusiveMinimum: 0 },
     maxEpisodeSteps: { anyOf: [positiveInt, { type: "null" }] },
     envKwargs: { type: "object" },
+    rewardModel: {
+      anyOf: [{ type: "string", minLength: 1 }, { type: "null" }],
+      description: "Path of a reward-model.json fitted on a run's ratings (ppo-lab fit-reward): trains on the learned reward and logs the env's own return as true_ep_rew_mean; null uses the env's reward.",
+    },
     nEnvProcesses: { ...positiveInt, maximum: 256, description: "Python envs: runner processes the env copies are split over (like SB3's SubprocVecEnv); 1 runs all copies in one process." },
     pythonStepTimeoutMs: { ...positiveInt, minimum: 100, description: "Python envs: milliseconds one vector step or reset may take; a slower (hung) env process is stopped and the run fails." },
     seed: { type: "integer", minimum: 0, maximum: 2147483647 },
@@ -287,6 +319,11 @@ export const CONFIG_SCHEMA = {
     checkpointEvery: { type: "integer", minimum: 0 },
     diagnostics: DIAGNOSTICS_SCHEMA,
     replays: REPLAYS_SCHEMA,
+    klPenalty: KL_PENALTY_SCHEMA,
+    referencePolicy: { type: "string", minLength: 1, description: "Reference policy of klPenalty.against = reference: \"initial\" or a checkpoint folder / run directory." },
+    initFrom: { anyOf: [{ type: "string", minLength: 1 }, { type: "null" }], description: "Start from this checkpoint folder or run directory (fine-tuning); null = fresh weights." },
+    whitenRewards: { type: "boolean", description: "Divide each rollout's rewards by their std (no mean shift), as RLHF reward whitening." },
+    zeroInitValueHead: { type: "boolean", description: "Zero-initialise the value head (RLHF practice)." },
   },
 } as const;
 
@@ -396,7 +433,9 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
           ? { ...config.diagnostics, ...(v as Partial<DiagnosticsSettings>) }
           : k === "replays"
             ? { ...config.replays, ...(v as Partial<ReplaySettings>) }
-            : v;
+            : k === "klPenalty"
+              ? { ...config.klPenalty, ...(v as Partial<KlPenaltyConfig>) }
+              : v;
       (config as unknown as Record<string, unknown>)[k] = structuredClone(merged);
       sources[k as keyof PPOConfig] = layer.kind;
     }

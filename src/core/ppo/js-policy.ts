@@ -45,6 +45,11 @@ export interface LossCoefficients {
   clipRangeVf: number | null;
   entCoef: number;
   vfCoef: number;
+  /**
+   * PPO-penalty coefficient beta: adds beta * KL(pi_old || pi) to the loss, estimated per sample with k3 =
+   * (r - 1) - log r (Schulman et al. 2017 section 4; Schulman, "Approximating KL divergence"); 0 or absent = off.
+   */
+  klCoef?: number;
 }
 
 /** Statistics of one loss evaluation, in the order of ppo.ts's metric vector. */
@@ -315,6 +320,7 @@ export class JsActorCritic implements PolicyNetwork {
    * The PPO loss of ppo.ts `ppoLoss` on one minibatch and its gradient with respect to every parameter, written to
    * `grads` (overwritten). Per sample, with r = exp(logpi - logpi_old):
    *   dL/dlogpi = r * dmax(-A r, -A clip(r, 1-eps, 1+eps))/dr / M      (clipped surrogate, PPO paper eq. 7)
+   *             + beta * (r - 1) / M                                    (KL penalty beta * k3, when `klCoef` > 0)
    *   dL/dH     = -c_ent / M
    *   dL/dV     = c_v * (V - R) / M, or through the clipped branch when it is the larger (core detail 9)
    * then through the distribution (Categorical: dlogp/dz = onehot(a) - p, dH/dz = -p (log p + H); Bernoulli:
@@ -338,6 +344,7 @@ export class JsActorCritic implements PolicyNetwork {
     const eps = c.clipRange;
     const invM = 1 / m;
     const gEnt = -c.entCoef * invM;
+    const klCoef = c.klCoef ?? 0;
     const masks = b.masks && this.maskDim > 0 ? b.masks : undefined;
     const gaussian = this.kind === "gaussian";
     const dLogStd = gaussian ? new Float64Array(n) : undefined;
@@ -392,7 +399,8 @@ export class JsActorCritic implements PolicyNetwork {
       const pg2 = -adv * ratioClipped;
       pgSum += pg1 >= pg2 ? pg1 : pg2;
       const dRatio = pg1 >= pg2 || (ratio >= lo && ratio <= hi) ? -adv : 0;
-      const gLogp = dRatio * ratio * invM;
+      // d/dlogpi of beta * ((r - 1) - log r) = beta * (r - 1): the PPO-penalty term.
+      const gLogp = (dRatio * ratio + klCoef * (ratio - 1)) * invM;
       k1Sum += -logRatio;
       k3Sum += ratio - 1 - logRatio;
       if (Math.abs(ratio - 1) > eps) clipped++;

@@ -19,10 +19,29 @@ export interface KlPenaltyConfig {
   target: number;
   /** Env steps over which the adaptive controller moves beta by up to e^(+/-0.2) (Ziegler et al. use 10,000). */
   horizon: number;
+  /**
+   * What the KL is measured against. "old": the policy that collected the rollout, as a penalty `beta * KL` in the
+   * loss (PPO-penalty, Schulman et al. 2017 section 4; k3 estimator on the sampled actions). "reference": a frozen
+   * reference policy (`referencePolicy`), as a per-step reward `-beta * (log pi - log pi_ref)` (RLHF, Ziegler et al.).
+   */
+  against: "old" | "reference";
 }
 
 /** Defaults: off; coef 0.2 (Ziegler et al.'s and TRL's old initial value, 0.15-0.2), target 0.01 nats per step, horizon 10,000. */
-export const DEFAULT_KL_PENALTY: KlPenaltyConfig = { mode: "off", coef: 0.2, target: 0.01, horizon: 10_000 };
+export const DEFAULT_KL_PENALTY: KlPenaltyConfig = { mode: "off", coef: 0.2, target: 0.01, horizon: 10_000, against: "old" };
+
+/** JSON schema of the `klPenalty` config block (partial objects are merged over the defaults). */
+export const KL_PENALTY_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ["off", "fixed", "adaptive"], description: "off, fixed coefficient, or the adaptive controller of Ziegler et al. 2019." },
+    coef: { type: "number", minimum: 0, description: "Initial (fixed: constant) KL coefficient beta." },
+    target: { type: "number", exclusiveMinimum: 0, description: "Adaptive mode: target KL per step in nats." },
+    horizon: { type: "number", exclusiveMinimum: 0, description: "Adaptive mode: env steps over which beta changes by up to 20%." },
+    against: { enum: ["old", "reference"], description: "old: penalty in the loss (PPO-penalty); reference: per-step reward penalty against referencePolicy (RLHF)." },
+  },
+} as const;
 
 /** Smallest and largest coefficient the adaptive controller may reach: keeps beta finite and non-zero forever. */
 export const KL_COEF_MIN = 1e-8;
@@ -35,7 +54,7 @@ export const KL_COEF_MAX = 1e6;
 export class KlController {
   private beta: number;
 
-  constructor(readonly config: KlPenaltyConfig) {
+  constructor(readonly config: Pick<KlPenaltyConfig, "mode" | "coef" | "target" | "horizon">) {
     if (!Number.isFinite(config.coef) || config.coef < 0) throw new RangeError(`klPenalty.coef must be a finite number >= 0, got ${config.coef}`);
     if (config.mode === "adaptive") {
       if (!(config.target > 0) || !Number.isFinite(config.target)) throw new RangeError(`klPenalty.target must be > 0, got ${config.target}`);

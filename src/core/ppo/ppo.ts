@@ -14,6 +14,8 @@ import { minibatchSize, type PPOConfig } from "./config";
 import { computeGae } from "./gae";
 import { clipGradNorm, JsActorCritic, JsAdam, type MinibatchArrays } from "./js-policy";
 import { ActorCritic, type PolicyNetwork } from "./policy";
+import { KlController, whitenRewards } from "./kl-controller";
+import { PolicySnapshot } from "../replay/recorder";
 
 /** One row of `metrics.jsonl`, SB3/CleanRL names. NaN where a value is undefined (e.g. no finished episode). */
 export interface UpdateMetrics {
@@ -42,6 +44,12 @@ export interface UpdateMetrics {
   advantage_std: number;
   epochs_run: number;
   std?: number;
+  /** KL penalty coefficient beta used in this update (present when `klPenalty.mode` is not "off"). */
+  kl_coef?: number;
+  /** Mean per-step log pi(a|s) - log pi_ref(a|s) over the rollout (k1 estimate of KL to the reference policy). */
+  kl_to_reference?: number;
+  /** Mean per-step KL penalty added to the reward, -beta * kl (RLHF's non-score reward). */
+  non_score_reward?: number;
   action_saturation?: number;
   // Extra inputs of the diagnostics rules (src/core/diagnostics), computed in JS from data already on the JS side:
   /** Mean of the raw env rewards of this rollout (before reward normalisation), `[nSteps * nEnvs]` values. */
@@ -103,6 +111,8 @@ export interface PPOState {
     reward?: { mean: number[]; var: number[]; count: number };
   };
   rng: number[];
+  /** The KL penalty's coefficient (adaptive controllers continue from it on resume). */
+  klCoef?: number;
   totalTimesteps: number;
   updates: number;
 }
@@ -142,6 +152,12 @@ export class PPO {
   /** Raw reward / observation statistics of the current rollout (see the UpdateMetrics fields of the same names). */
   private rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
   private startTime: number;
+  /** The KL penalty's coefficient beta and its controller (`klPenalty`; off unless configured). */
+  readonly klController: KlController;
+  /** The frozen reference policy of `klPenalty.against = "reference"` (see {@link setReferencePolicy}). */
+  private reference: PolicySnapshot | undefined;
+  /** Sum of per-step KL(pi || pi_ref) estimates over the current rollout and its step count. */
+  private refKl = { sum: 0, count: 0 };
   /** Reused per-step buffers of the rollout (no allocation per vector step for these). */
   private noise = new Float32Array(0);
   private dones = new Uint8Array(0);
@@ -171,9 +187,37 @@ export class PPO {
     if (config.normalizeObservation) this.obsNormalizer = new ObservationNormalizer(env.obsDim, config.clipObservation);
     if (config.normalizeReward) this.rewardScaler = new RewardScaler(env.nEnvs, config.gamma, config.clipReward);
     this.numUpdates = Math.ceil(config.totalTimesteps / (config.nEnvs * config.nSteps));
+    this.klController = new KlController(config.klPenalty);
+    if (config.zeroInitValueHead) this.zeroValueHead();
+    if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference") this.setReferencePolicy(this.policy);
     const raw = env.reset(config.seed);
     this.obs = this.normalizeObs(raw, env.nEnvs, true);
     this.startTime = now();
+  }
+
+  /** Sets the critic's output layer (kernel and bias) to zero: V(s) = 0 at the start (RLHF practice). */
+  private zeroValueHead(): void {
+    const w = this.policy.getWeights();
+    let last = -1;
+    while (w[`critic/${last + 1}/kernel`]) last++;
+    for (const name of [`critic/${last}/kernel`, `critic/${last}/bias`]) w[name] = { shape: w[name].shape, data: new Float32Array(w[name].data.length) };
+    this.policy.setWeights(w);
+  }
+
+  /**
+   * Freezes a copy of `source`'s weights as the reference policy of the KL-to-reference reward penalty (RLHF:
+   * Ziegler et al. 2019, eq. 2: R(x, y) = r(x, y) - beta * log(pi(y|x) / pi_ref(y|x))). The constructor uses the
+   * initial policy; the trainer replaces it with a checkpoint's weights when `referencePolicy` names one.
+   * @throws Error when the weights do not fit this policy's networks.
+   */
+  setReferencePolicy(source: { getWeights(): Record<string, { shape: number[]; data: Float32Array }> }): void {
+    this.reference = new PolicySnapshot(source, this.env.obsDim, this.env.actionSpace, this.config.activation, this.config.logStdRange);
+  }
+
+  /** beta of the PPO-penalty term in the loss (0 unless `klPenalty` is on and measured against the old policy). */
+  private lossKlCoef(): number {
+    const k = this.config.klPenalty;
+    return k.mode !== "off" && k.against === "old" ? this.klController.value : 0;
   }
 
   private normalizeObs(raw: Float32Array, batch: number, update: boolean): Float32Array {
@@ -205,6 +249,7 @@ export class PPO {
     const box = this.env.actionSpace instanceof Box ? this.env.actionSpace : undefined;
     this.saturationCount = 0;
     this.saturationTotal = 0;
+    this.refKl = { sum: 0, count: 0 };
     const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
     for (let t = 0; t < nSteps; t++) {
       if (this.policy.maskDim > 0) buf.masks.set(this.env.masks, t * n * this.policy.maskDim);
@@ -222,6 +267,7 @@ export class PPO {
         }
         this.saturationTotal += n * a;
       }
+      const refPenalty = this.reference ? this.referenceKl(out.actions, out.logProbs, masks) : undefined;
       const step = this.env.step(out.actions, a);
       this.totalTimesteps += n;
       if (this.dones.length !== n) this.dones = new Uint8Array(n);
@@ -242,7 +288,8 @@ export class PPO {
       }
       const rewards = this.rewardScaler ? this.rewardScaler.scale(step.rewards, dones, true) : step.rewards;
       for (let e = 0; e < n; e++) {
-        buf.rewards[t * n + e] = rewards[e];
+        // RLHF shape: the KL-to-reference penalty is added to the reward PPO sees (after reward scaling).
+        buf.rewards[t * n + e] = refPenalty ? rewards[e] + refPenalty[e] : rewards[e];
         buf.terminated[t * n + e] = step.terminated[e];
         buf.truncated[t * n + e] = step.truncated[e];
         buf.finalValues[t * n + e] = 0;
@@ -264,10 +311,36 @@ export class PPO {
     }
   }
 
+  /**
+   * Per-env non-score reward -beta * (log pi(a|s) - log pi_ref(a|s)) of one vector step (the k1 estimator, as Ziegler
+   * et al. and TRL), accumulated for `kl_to_reference`.
+   * @param actions `[nEnvs * actionDim]` stored actions @param logProbs `[nEnvs]` log pi(a|s) of the training policy
+   * @returns `[nEnvs]` penalties to add to the rewards
+   */
+  private referenceKl(actions: Float32Array, logProbs: Float32Array, masks: Float32Array | undefined): Float32Array {
+    const ref = this.reference as PolicySnapshot;
+    const n = this.env.nEnvs;
+    const d = this.env.obsDim;
+    const a = this.policy.actionDim;
+    const md = this.policy.maskDim;
+    const beta = this.klController.value;
+    const out = new Float32Array(n);
+    for (let e = 0; e < n; e++) {
+      const refLp = ref.logProb(this.obs.subarray(e * d, (e + 1) * d), actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md));
+      const kl = logProbs[e] - refLp;
+      this.refKl.sum += kl;
+      this.refKl.count += 1;
+      out[e] = -beta * kl;
+    }
+    return out;
+  }
+
   /** Stage 2: GAE over the buffer (Schulman et al. 2016, eq. 16), bootstrapping from V(s_T). */
   computeAdvantages(): { advantages: Float32Array; returns: Float32Array } {
     const lastValues = this.policy.predictValues(this.obs, this.env.nEnvs);
     const b = this.buffer;
+    // RLHF reward whitening: divide the rollout's rewards by their std, no mean shift (kl-controller.ts).
+    if (this.config.whitenRewards) b.rewards.set(whitenRewards(b.rewards));
     return computeGae({
       nSteps: b.nSteps,
       nEnvs: b.nEnvs,
@@ -302,6 +375,7 @@ export class PPO {
    *   L = -mean(min(r A, clip(r, 1-eps, 1+eps) A)) + c_v * L_V - c_ent * mean(H),  r = exp(logpi - logpi_old)
    *   L_V = 0.5 mean((V - R)^2), or with value clipping 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
    * KL estimators (Schulman, "Approximating KL divergence"): k1 = mean(-log r), k3 = mean((r - 1) - log r).
+   * With `klCoef` = beta > 0 the loss adds beta * k3 (PPO-penalty, Schulman et al. 2017 section 4).
    * Shapes: obs `[M, obsDim]`, actions `[M]` or `[M, d]`, the rest `[M]`.
    * @returns the scalar loss and a `[8]` vector (pg, vf, entropy, k3, k1, clipfrac, ratioMin, ratioMax) kept alive.
    */
@@ -314,6 +388,7 @@ export class PPO {
     oldValues: tf.Tensor1D,
     clipRange: number,
     masks?: tf.Tensor2D,
+    klCoef = 0,
   ): { loss: tf.Scalar; stats: tf.Tensor1D } {
     const policy = this.tfPolicy();
     const dist = policy.distribution(obs, masks);
@@ -334,9 +409,10 @@ export class PPO {
       vfLoss = tf.mul(0.5, tf.mean(vfErr));
     }
     const entropy = tf.mean(dist.entropy());
-    const loss = tf.add(tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)), tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
     const k1 = tf.mean(tf.neg(logRatio));
     const k3 = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+    let loss = tf.add(tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)), tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
+    if (klCoef > 0) loss = tf.add(loss, tf.mul(klCoef, k3)) as tf.Scalar; // PPO-penalty: + beta * KL(pi_old || pi)
     const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), "float32"));
     const stats = tf.stack([pgLoss, vfLoss, entropy, k3, k1, clipFrac, tf.min(ratio), tf.max(ratio)]) as tf.Tensor1D;
     return { loss, stats };
@@ -355,7 +431,8 @@ export class PPO {
   ): Omit<MinibatchStats, "epoch"> {
     const { policy, optimizer } = this.jsModel as { policy: JsActorCritic; optimizer: JsAdam };
     const { clipRangeVf, entCoef, vfCoef, maxGradNorm } = this.config;
-    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef }); // loss.backward()
+    const klCoef = this.lossKlCoef();
+    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef, klCoef }); // loss.backward()
     const gradNorm = clipGradNorm(policy.grads, maxGradNorm); // nn.utils.clip_grad_norm_
     optimizer.apply(lr); // optimizer.step()
     return { ...loss, gradNorm };
@@ -474,7 +551,7 @@ export class PPO {
           let lossStats: tf.Tensor1D | undefined;
           const vars = policy.params.map((p) => p.variable);
           const { grads } = tf.variableGrads(() => {
-            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT);
+            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT, this.lossKlCoef());
             lossStats = tf.keep(r.stats);
             return r.loss;
           }, vars);
@@ -555,6 +632,7 @@ export class PPO {
       metrics.log_std_max = Math.log(Math.max(...std));
     }
     if (this.saturationTotal > 0) metrics.action_saturation = this.saturationCount / this.saturationTotal;
+    this.klMetrics(metrics);
     if (!Number.isFinite(metrics.value_loss) || !Number.isFinite(metrics.policy_gradient_loss)) {
       throw new NonFiniteLossError(
         `the PPO loss became non-finite at update ${this.updates} (value_loss ${metrics.value_loss}, policy_gradient_loss ` +
@@ -572,6 +650,24 @@ export class PPO {
       );
     }
     return metrics;
+  }
+
+  /**
+   * KL-penalty metrics of this update, then the adaptive controller's step (Ziegler et al.: the KL measured on this
+   * batch moves beta for the next one). Against the old policy the KL is `approx_kl` (k3 over the last epoch); against
+   * the reference it is the rollout's mean per-step k1 estimate.
+   */
+  private klMetrics(metrics: UpdateMetrics): void {
+    const k = this.config.klPenalty;
+    if (k.mode === "off") return;
+    metrics.kl_coef = this.klController.value;
+    let kl = metrics.approx_kl;
+    if (k.against === "reference") {
+      kl = this.refKl.count ? this.refKl.sum / this.refKl.count : NaN;
+      metrics.kl_to_reference = kl;
+      metrics.non_score_reward = -this.klController.value * kl;
+    }
+    this.klController.update(kl, this.config.nEnvs * this.config.nSteps);
   }
 
   /** The diagnostics fields of UpdateMetrics that come from the rollout, the value targets and the first minibatch. */
@@ -624,6 +720,7 @@ export class PPO {
       rng: this.rng.getState(),
       totalTimesteps: this.totalTimesteps,
       updates: this.updates,
+      klCoef: this.klController.value,
     };
   }
 
@@ -648,6 +745,7 @@ export class PPO {
     this.rng.setState(state.rng);
     this.totalTimesteps = state.totalTimesteps;
     this.updates = state.updates;
+    if (state.klCoef !== undefined && this.config.klPenalty.mode !== "off") this.klController.setState({ beta: state.klCoef });
     this.startTime = this.now() - wallSecondsSoFar * 1000;
     const raw = this.env.reset(this.config.seed + 1000 * (state.updates + 1));
     this.obs = this.obsNormalizer ? this.obsNormalizer.normalize(raw, this.env.nEnvs, new Float32Array(raw.length)) : raw;

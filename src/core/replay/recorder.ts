@@ -244,6 +244,45 @@ export class PolicySnapshot {
     }
     return { action, params, entropy, value };
   }
+  /**
+   * log pi(a|s) of a given action under this frozen policy: what a KL-to-reference penalty needs (the reference
+   * policy's log-probability of the action the training policy took).
+   * @param obs `[obsDim]` normalised observation @param action `[actionDim]` class indices (0-based) or the raw
+   *   (unclipped) Gaussian sample, as the rollout stores it @param mask `[maskDim]` or undefined
+   * @returns log-probability in nats (sum over components)
+   */
+  logProb(obs: ArrayLike<number>, action: ArrayLike<number>, mask?: ArrayLike<number>): number {
+    const out = this.mlp(this.actor, obs);
+    const layout = this.layout;
+    let logp = 0;
+    if (layout.kind === "categorical") {
+      let o = 0;
+      layout.nvec.forEach((n, c) => {
+        let max = -Infinity;
+        for (let k = 0; k < n; k++) max = Math.max(max, mask && mask[o + k] === 0 ? MASKED_LOGIT : out[o + k]);
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += Math.exp((mask && mask[o + k] === 0 ? MASKED_LOGIT : out[o + k]) - max);
+        const a = action[c];
+        const la = mask && mask[o + a] === 0 ? MASKED_LOGIT : out[o + a];
+        logp += la - max - Math.log(sum);
+        o += n;
+      });
+    } else if (layout.kind === "bernoulli") {
+      for (let i = 0; i < layout.n; i++) {
+        const l = out[i];
+        // log sigmoid(l) = -softplus(-l), log(1 - sigmoid(l)) = -softplus(l), computed stably.
+        const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+        logp += action[i] >= 0.5 ? -softplus(-l) : -softplus(l);
+      }
+    } else {
+      for (let i = 0; i < layout.dim; i++) {
+        const s = this.logStd![i];
+        const z = (action[i] - out[i]) / Math.exp(s);
+        logp += -0.5 * z * z - s - 0.5 * LOG_2PI;
+      }
+    }
+    return logp;
+  }
 }
 
 /** A frame as the store accepts it, or a reason why `f` is not one (checked lightly; the env checker validates fully). */

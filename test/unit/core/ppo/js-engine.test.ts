@@ -82,7 +82,7 @@ function minibatch(space: Space, jsp: JsActorCritic, masked: boolean, seed = 7):
 }
 
 /** TF.js autograd of the tfjs engine's `ppoLoss` for this minibatch. */
-function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number) {
+function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number, klCoef = 0) {
   const fakePpo = Object.assign(Object.create(PPO.prototype) as object, { policy: tfp, tfModel: { policy: tfp }, config }) as unknown as PPO;
   return tf.tidy(() => {
     const d = tfp.obsDim;
@@ -100,6 +100,7 @@ function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, cl
         tf.tensor1d(b.oldValues),
         clipRange,
         b.masks ? tf.tensor2d(b.masks, [M, tfp.maskDim]) : undefined,
+        klCoef,
       );
       stats = tf.keep(r.stats);
       return r.loss;
@@ -153,6 +154,26 @@ for (const { name, space, masks } of SPACES) {
       });
     }
   }
+}
+
+for (const { name, space } of SPACES) {
+  test(`js gradients match TF.js autograd with the PPO-penalty KL term: ${name}`, () => {
+    const { tfp, jsp } = pair(space, options());
+    const config = { ...DEFAULT_CONFIG, entCoef: 0.01 };
+    const b = minibatch(space, jsp, false);
+    const expected = tfGradients(tfp, b, config, 0.2, 3);
+    jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf: null, entCoef: 0.01, vfCoef: config.vfCoef, klCoef: 3 });
+    const withKl = Float32Array.from(jsp.grads);
+    for (const spec of jsp.paramSpecs) {
+      assertClose(withKl.subarray(spec.offset, spec.offset + spec.size), expected.grads[spec.name], `d loss / d ${spec.name} (klCoef 3)`);
+    }
+    // The term changes the actor's gradient (the test would pass trivially if klCoef were ignored on both sides).
+    jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf: null, entCoef: 0.01, vfCoef: config.vfCoef });
+    let diff = 0;
+    for (let i = 0; i < withKl.length; i++) diff = Math.max(diff, Math.abs(withKl[i] - jsp.grads[i]));
+    assert.ok(diff > 1e-4, `KL term moves the gradient (max change ${diff})`);
+    tfp.dispose();
+  });
 }
 
 test("js gradients match TF.js with relu, PyTorch-default init and a log-std outside its clamp range", () => {
