@@ -12,6 +12,8 @@ import { ConfigError, type PPOConfig } from "../core/ppo/config";
 import { EnvLoadError } from "../envs/loader";
 import { registerCheckCommand } from "./check-command";
 import { registerPolicyCommands } from "./policy-commands";
+import { registerRlhfCommands } from "./rlhf-commands";
+import { RlhfError } from "../core/rlhf/run-ratings";
 import { registerReplaysCommand } from "./replays-command";
 import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
@@ -55,6 +57,8 @@ interface TrainFlags {
   resume?: string;
   /** Python interpreter for .py envs (sets PPO_LAB_PYTHON for this process). */
   python?: string;
+  /** A reward-model.json to train on instead of the env's reward (RLHF in miniature). */
+  rewardModel?: string;
 }
 
 const BAR_FORMAT = "  [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted}";
@@ -66,6 +70,7 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
   if (flags.seed !== undefined) overrides.seed = flags.seed;
   if (flags.backend !== undefined) overrides.backend = flags.backend;
   if (flags.nEnvs !== undefined) overrides.nEnvs = flags.nEnvs;
+  if (flags.rewardModel !== undefined) overrides.rewardModel = path.resolve(cwd, flags.rewardModel);
   const runsRoot = path.resolve(cwd, flags.out ?? path.join(".ppo-lab", "runs"));
   const interactive = process.stderr.isTTY && !flags.quiet && !flags.json;
   // The progress bar is drawn on stderr and only updated (so its ETA works). While it shows, lines go through
@@ -247,7 +252,7 @@ function userErrorInfo(e: unknown): { message: string; file?: string; line?: num
     const hint = e.code === "EEXIST" ? `${e.path} is a file; --out (-o) takes a folder for run directories (created if missing).` : undefined;
     return { message: e.message, file: e.path, hint };
   }
-  if (e instanceof BackendError || e instanceof CheckpointError || e instanceof RangeError) return { message: e.message };
+  if (e instanceof BackendError || e instanceof CheckpointError || e instanceof RangeError || e instanceof RlhfError) return { message: e.message };
   return undefined;
 }
 
@@ -296,6 +301,7 @@ export function makeProgram(): Command {
     .option("--json", "print one JSON message per line (machine-readable)")
     .option("--verbose", "also print info messages (e.g. which TensorFlow.js backend loaded)")
     .option("--python <path>", "Python interpreter for .py env files (default: $PPO_LAB_PYTHON, else python3)")
+    .option("--reward-model <file>", "train on a learned reward (a reward-model.json from \"ppo-lab fit-reward\"); the env's return is logged as true_ep_rew_mean")
     .action(async (env: string | undefined, flags: TrainFlags) => {
       if (flags.python) process.env.PPO_LAB_PYTHON = flags.python;
       if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
@@ -305,6 +311,7 @@ export function makeProgram(): Command {
   registerCheckCommand(program);
   registerPolicyCommands(program);
   registerReplaysCommand(program);
+  registerRlhfCommands(program);
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run "ppo-lab ${cmd.name()} --help" for the options)`);
   return program;
 }

@@ -232,6 +232,30 @@ export async function loadEnvFile(file: string, opts: LoadEnvOptions = {}): Prom
   return inspectExports(abs, hash, exportsValue);
 }
 
+/**
+ * Bundles and evaluates a user module other than an env file (a scripted rater, ...) the same way as env files
+ * (TypeScript or JavaScript, imports bundled, "ppo-lab" aliased to the public module).
+ * @returns the module's `module.exports`
+ * @throws EnvLoadError (file, line) when the file is missing, does not compile or throws while loading.
+ */
+export async function loadUserModule(file: string, opts: { publicModule?: string } = {}): Promise<unknown> {
+  const abs = resolve(file);
+  if (!existsSync(abs) || !isFile(abs)) throw new EnvLoadError(`File not found: ${abs}`, { file: abs, hint: "Check the path." });
+  const ext = extname(abs).toLowerCase();
+  if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw new EnvLoadError(`${abs} has an unsupported extension "${ext || "(none)"}".`, {
+      file: abs,
+      hint: `Use a TypeScript or JavaScript file (${SUPPORTED_EXTENSIONS.join(" ")}).`,
+    });
+  }
+  return evaluate(abs, await bundle(abs, opts.publicModule ?? findPublicModule()));
+}
+
+/** Where in `file` (or a file beside it) the error `err` was thrown, from its stack; undefined when not found. */
+export function userErrorLocation(err: unknown, file: string): { file: string; line: number; column: number } | undefined {
+  return err instanceof Error ? userFrame(err, resolve(file)) : undefined;
+}
+
 function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();

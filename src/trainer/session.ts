@@ -8,6 +8,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
+import { readRewardModelFile, RlhfError, wrapWithLearnedReward } from "../core/rlhf/run-ratings";
+import type { TrueReturnLog } from "../core/rlhf/learned-reward";
 import { SyncVectorEnv, type VectorEnv } from "../core/envs/vector-env";
 import {
   ConfigError,
@@ -148,6 +150,8 @@ export class TrainingSession {
   replays: TrainerReplays | undefined;
   /** "Record next episode" requests that arrived before the run directory existed (true = deterministic). */
   private replayRequests: boolean[] = [];
+  /** True (env) returns when training on a learned reward (`rewardModel` config). */
+  private trueReturns: TrueReturnLog | undefined;
 
   constructor(
     readonly request: TrainRequest,
@@ -208,6 +212,20 @@ export class TrainingSession {
 
   private emit(msg: FromTrainerMessage): void {
     this.callbacks.emit(msg);
+  }
+
+  /**
+   * With `config.rewardModel` (a reward-model.json, relative to `cwd`): wraps each env copy (outermost, after the
+   * TimeLimit) so it trains on the learned reward; the true returns go to `this.trueReturns`.
+   * @throws RlhfError when the file is unreadable or was fit on another env's spaces.
+   */
+  private withLearnedReward(envs: Env[], config: PPOConfig, cwd: string): Env[] {
+    if (!config.rewardModel) return envs;
+    const file = path.resolve(cwd, config.rewardModel);
+    const wrapped = wrapWithLearnedReward(envs, readRewardModelFile(file), file);
+    this.trueReturns = wrapped.log;
+    this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
+    return wrapped.envs;
   }
 
   /** Saves `state` (default: the current state) as a checkpoint. */
@@ -288,6 +306,9 @@ export class TrainingSession {
     if (!req.skipCheck) this.checkEnv(loaded, config);
     const backend = await selectBackend(config.backend);
     for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
+    if (loaded.python && config.rewardModel) {
+      throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
+    }
     let vecEnv: VectorEnv;
     try {
       vecEnv = loaded.python
@@ -299,9 +320,9 @@ export class TrainingSession {
             config.nEnvs,
             config.nEnvProcesses,
           )
-        : new SyncVectorEnv(makeEnvs(loaded, config));
+        : new SyncVectorEnv(this.withLearnedReward(makeEnvs(loaded, config), config, req.cwd));
     } catch (e) {
-      if (e instanceof EnvLoadError) throw e;
+      if (e instanceof EnvLoadError || e instanceof RlhfError) throw e;
       const loc = stackLocation(e, loaded.file);
       throw new EnvLoadError(`${loc ? `${loc.file}:${loc.line}:${loc.column}` : loaded.file}: ${(e as Error).message}`, {
         file: loc?.file ?? loaded.file,
@@ -421,6 +442,8 @@ export class TrainingSession {
           if (monitor.onError(e)) this.saveCheckpoint(monitor.lastGood);
           throw e;
         }
+        // Training on a learned reward: the env's own return, for comparison (Christiano et al. 2017's true reward).
+        if (this.trueReturns) row = { ...row, true_ep_rew_mean: this.trueReturns.mean() } as UpdateMetrics;
         metrics.push(row);
         this.lastWallSeconds = row.wall_seconds;
         writer.appendMetrics(row as unknown as Record<string, number>);

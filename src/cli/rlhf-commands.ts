@@ -1,0 +1,124 @@
+/**
+ * RLHF in miniature from the command line:
+ *   ppo-lab rate <run-dir> --rater <file> [--pairs N] [--seed S]   a scripted rater rates pairs of the run's replays
+ *   ppo-lab fit-reward <run-dir>                                   fits reward-model.json on the run's ratings
+ * (`ppo-lab train <env> --reward-model <file>` then trains on the learned reward; see main.ts.)
+ *
+ * Exit codes: 0 done, 2 a problem the user can fix (no replays, no ratings, a rater that throws: file:line).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { EnvLoadError, loadUserModule, userErrorLocation } from "../envs/loader";
+import { appendPreference, readPreferences } from "../core/rlhf/preferences";
+import { rateEpisodes } from "../core/rlhf/pipeline";
+import type { Rater } from "../core/rlhf/rater";
+import { selectBackend } from "../trainer/backend";
+import { fitRunRewardModel, loadRunEpisodes, RlhfError } from "../core/rlhf/run-ratings";
+
+export interface RateFlags {
+  rater: string;
+  pairs?: number;
+  seed?: number;
+}
+
+/**
+ * Loads a scripted rater: a module whose default export (or `rater` export) is a function `(a, b) => choice`.
+ * @throws EnvLoadError when the file does not load; RlhfError when it exports no function.
+ */
+export async function loadRater(file: string): Promise<Rater> {
+  const exp = (await loadUserModule(file)) as { default?: unknown; rater?: unknown } | undefined;
+  const fn = typeof exp === "function" ? exp : (exp?.default ?? exp?.rater);
+  if (typeof fn !== "function") {
+    throw new RlhfError(`${path.resolve(file)} must export a rater function as its default export: export default (a, b) => (a.return > b.return ? "a" : "b")`);
+  }
+  return fn as Rater;
+}
+
+/**
+ * Rates `pairs` pairs of the replays of `runDir` with the rater in `raterFile` and appends them to preferences.jsonl.
+ * @returns the number of ratings written
+ * @throws RlhfError when the run has fewer than 2 episodes or the rater throws (with its file:line).
+ */
+export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number): Promise<number> {
+  if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
+  const rater = await loadRater(raterFile);
+  const { episodes } = await loadRunEpisodes(runDir);
+  if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
+  const name = `script:${path.basename(raterFile)}`;
+  let records;
+  try {
+    records = await rateEpisodes(episodes, rater, name, pairs, seed);
+  } catch (e) {
+    const loc = userErrorLocation(e, raterFile);
+    const where = loc ? `${loc.file}:${loc.line}:${loc.column}` : path.resolve(raterFile);
+    throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  for (const r of records) appendPreference(runDir, r);
+  return records.length;
+}
+
+function pct(x: number | null): string {
+  return x === null ? "n/a" : `${(x * 100).toFixed(1)}%`;
+}
+
+function intFlag(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new RlhfError(`${name} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+/** Prints a user error and sets exit code 2; rethrows anything unexpected. */
+function handle(e: unknown): void {
+  if (e instanceof RlhfError || e instanceof EnvLoadError || e instanceof RangeError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    const hint = (e as { hint?: string }).hint;
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  throw e;
+}
+
+export function registerRlhfCommands(program: Command): void {
+  program
+    .command("rate")
+    .description("rate pairs of a run's replays with a scripted rater (a .ts/.js file whose default export compares two episodes); appends to preferences.jsonl")
+    .argument("<run-dir>", "run directory with recorded replays")
+    .requiredOption("--rater <file>", "module whose default export is (a, b) => \"a\" | \"b\" | \"same\" | \"unknown\" | number")
+    .option("--pairs <n>", "pairs to rate", intFlag("--pairs", 1), 50)
+    .option("--seed <n>", "seed of the pair draw", intFlag("--seed", 0), 0)
+    .action(async (runDir: string, flags: RateFlags) => {
+      try {
+        const dir = path.resolve(runDir);
+        const n = await rateRun(dir, flags.rater, flags.pairs ?? 50, flags.seed ?? 0);
+        const total = readPreferences(dir).records.length;
+        process.stdout.write(`rated ${n} pairs; ${total} ratings in ${path.join(dir, "preferences.jsonl")}\n`);
+      } catch (e) {
+        handle(e);
+      }
+    });
+  program
+    .command("fit-reward")
+    .description("fit a reward model (Bradley-Terry) on a run's ratings and write <run-dir>/reward-model.json")
+    .argument("<run-dir>", "run directory with replays and preferences.jsonl")
+    .option("--seed <n>", "seed of the model", intFlag("--seed", 0), 0)
+    .action(async (runDir: string, flags: { seed?: number }) => {
+      try {
+        const dir = path.resolve(runDir);
+        if (!fs.existsSync(dir)) throw new RlhfError(`no run directory ${dir}`);
+        await selectBackend("cpu"); // the reward model is small: TF.js's plain JS backend
+        const { file, model } = await fitRunRewardModel(dir, { seed: flags.seed ?? 0 });
+        const r = model.report;
+        process.stdout.write(
+          `reward model: ${r.pairs} pairs (${r.trainPairs} train / ${r.validationPairs} held out), ` +
+            `accuracy train ${pct(r.trainAccuracy)}, held-out ${pct(r.validationAccuracy)}\nwrote ${file}\n` +
+            `train on it: ppo-lab train <env> --reward-model ${file}\n`,
+        );
+      } catch (e) {
+        handle(e);
+      }
+    });
+}

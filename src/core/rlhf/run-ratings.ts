@@ -1,0 +1,262 @@
+/**
+ * RLHF in miniature on a run directory: the run's recorded replays become {@link RatedEpisode}s, the next pair to rate
+ * is picked (unrated pairs first), and a reward model fit on `preferences.jsonl` is written to `reward-model.json`,
+ * which a later run trains on (`rewardModel` config key, see learned-reward.ts).
+ *
+ * Features are built from the replay's flat encoded observation (what the recorder stores) and the recorded action, so
+ * they equal what {@link RewardFeaturizer} computes from the env's raw observation during training.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { RunReplaySource } from "../replay/source";
+import type { ReplaySpaces, ReplaySummary } from "../replay/types";
+import { writeFileAtomic } from "../run/fs-util";
+import { Rng } from "../rng";
+import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
+import { fitRewardModel } from "./pipeline";
+import { readPreferences, type PreferenceRecord } from "./preferences";
+import type { RatedEpisode } from "./rater";
+import { rewardFunction, type RewardModelOptions, type RewardModelSnapshot } from "./reward-model";
+import type { Env } from "../env";
+
+/** File name of the fitted reward model inside a run directory. */
+export const REWARD_MODEL_FILE = "reward-model.json";
+
+/** A run problem a user can fix (no replays, too few ratings, a bad reward-model.json). */
+export class RlhfError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RlhfError";
+  }
+}
+
+/** What `reward-model.json` holds. */
+export interface RewardModelFile {
+  version: 1;
+  /** The run whose ratings trained it. */
+  runDir: string;
+  createdAt: string;
+  /** Flat encoded observation size and the action space spec the features were built for. */
+  obsDim: number;
+  actionSpace: unknown;
+  snapshot: RewardModelSnapshot;
+  report: {
+    /** Ratings read from preferences.jsonl (all of them, "can't tell" included). */
+    ratings: number;
+    /** Usable pairs (latest rating per pair, no "can't tell", both episodes still recorded). */
+    pairs: number;
+    trainPairs: number;
+    validationPairs: number;
+    trainAccuracy: number | null;
+    /** Held-out accuracy; null when too few pairs were held out. */
+    validationAccuracy: number | null;
+  };
+}
+
+/**
+ * The action space spec of a replay, rebuilt from its recorded space information (Discrete, MultiDiscrete,
+ * MultiBinary or Box).
+ */
+export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Record<string, unknown> {
+  if (spaces.actionKind === "discrete") {
+    const nvec = spaces.actionNvec ?? [];
+    const start = spaces.actionStart ?? nvec.map(() => 0);
+    return nvec.length === 1 ? { type: "Discrete", n: nvec[0], start: start[0] } : { type: "MultiDiscrete", nvec, start };
+  }
+  if (spaces.actionKind === "binary") return { type: "MultiBinary", n: actionDim };
+  return { type: "Box", low: spaces.actionLow ?? -Infinity, high: spaces.actionHigh ?? Infinity, shape: [actionDim] };
+}
+
+/** Episodes of a run with the featurizer their features use. */
+export interface RunEpisodes {
+  episodes: RatedEpisode[];
+  featurizer: RewardFeaturizer;
+  obsDim: number;
+  actionSpace: Record<string, unknown>;
+}
+
+/**
+ * Loads every recorded replay of `runDir` as a rated-episode candidate (observation `[T][obsDim]` flat encoded, action
+ * `[T][actionDim]` as the env received it, Box actions clipped to their bounds; env rewards).
+ * @throws RlhfError when the run has no replays or its replays disagree on the spaces; ReplayError for a corrupt replay.
+ */
+export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
+  const source = new RunReplaySource(runDir);
+  const list = await source.list();
+  if (list.length === 0) {
+    throw new RlhfError(`${runDir} has no recorded replays (${path.join(runDir, "replays")}); train with replays on (the "replays" config) to have episodes to rate`);
+  }
+  const episodes: RatedEpisode[] = [];
+  let obsDim = -1;
+  let actionSpace: Record<string, unknown> | undefined;
+  for (const s of list) {
+    const header = await source.header(s.id);
+    const chunk = await source.steps(s.id, 0, s.length);
+    const dim = chunk.observation[0]?.length ?? 0;
+    const actionDim = chunk.action[0]?.length ?? 0;
+    const spec = replayActionSpace(header.spaces, actionDim);
+    if (!actionSpace) {
+      actionSpace = spec;
+      obsDim = dim;
+    } else if (dim !== obsDim || JSON.stringify(spec) !== JSON.stringify(actionSpace)) {
+      throw new RlhfError(`replay "${s.id}" of ${runDir} has other observation/action spaces than the run's first replay; rate replays of one env only`);
+    }
+    const low = spec.type === "Box" ? header.spaces.actionLow : undefined;
+    const high = spec.type === "Box" ? header.spaces.actionHigh : undefined;
+    const actions = chunk.action.map((a) => (low && high ? a.map((v, i) => Math.min(high[i], Math.max(low[i], v))) : a));
+    episodes.push({
+      id: s.id,
+      observations: chunk.observation,
+      actions,
+      rewards: chunk.reward,
+      return: s.return,
+      length: chunk.observation.length,
+    });
+  }
+  const usable = episodes.filter((e) => e.length > 0);
+  const featurizer = new RewardFeaturizer({ type: "Box", low: -Infinity, high: Infinity, shape: [Math.max(1, obsDim)] }, actionSpace!);
+  return { episodes: usable, featurizer, obsDim, actionSpace: actionSpace! };
+}
+
+/** Unordered key of a pair of episode ids. */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+}
+
+/**
+ * The next pair to rate: a pair nobody rated yet when one remains (otherwise any pair), drawn with a seeded shuffle so
+ * the order is reproducible; which episode is shown as A is random too (position bias).
+ * @param ids replay ids of the run
+ * @param records ratings so far
+ * @param seed the draw: pass e.g. the number of ratings so far to move on after each rating
+ * @returns `[a, b]`, or undefined when there are fewer than 2 episodes
+ */
+export function pickRatePair(ids: readonly string[], records: readonly PreferenceRecord[], seed: number): [string, string] | undefined {
+  const unique = [...new Set(ids)];
+  if (unique.length < 2) return undefined;
+  const rated = new Set(records.map((r) => pairKey(r.a, r.b)));
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < unique.length; i++) for (let j = i + 1; j < unique.length; j++) pairs.push([unique[i], unique[j]]);
+  const rng = new Rng(seed);
+  const order = pairs.map((_, i) => i);
+  rng.shuffle(order);
+  const k = order.find((i) => !rated.has(pairKey(...pairs[i]))) ?? order[0];
+  const pick = pairs[k];
+  return rng.uniform() < 0.5 ? pick : [pick[1], pick[0]];
+}
+
+/** Rated pairs: how many distinct pairs of `ids` have a rating. */
+export function countRatedPairs(ids: readonly string[], records: readonly PreferenceRecord[]): number {
+  const known = new Set(ids);
+  return new Set(records.filter((r) => known.has(r.a) && known.has(r.b)).map((r) => pairKey(r.a, r.b))).size;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * Fits a reward model on the ratings of `runDir` (preferences.jsonl over its replays) and writes
+ * `<runDir>/reward-model.json` atomically.
+ * @param now clock (ms since the epoch), injected
+ * @returns the written file's content and its path
+ * @throws RlhfError when there are no replays, fewer than 2 episodes or no usable rating.
+ */
+export async function fitRunRewardModel(
+  runDir: string,
+  options: RewardModelOptions = {},
+  now: () => number = Date.now,
+): Promise<{ file: string; model: RewardModelFile }> {
+  const { episodes, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
+  if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
+  const { records } = readPreferences(runDir);
+  let fitted;
+  try {
+    fitted = fitRewardModel(episodes, records, featurizer, { seed: 0, epochs: 60, hidden: [32, 32], batchPairs: 16, ...options });
+  } catch (e) {
+    if (e instanceof RangeError && /no rated pairs/.test(e.message)) {
+      throw new RlhfError(
+        `${runDir} has no usable ratings (${records.length} in ${path.join(runDir, "preferences.jsonl")}; "can't tell" ratings and ratings of deleted replays are not used): rate some pairs first`,
+      );
+    }
+    throw e;
+  }
+  const model: RewardModelFile = {
+    version: 1,
+    runDir,
+    createdAt: new Date(now()).toISOString(),
+    obsDim,
+    actionSpace,
+    snapshot: fitted.snapshot,
+    report: {
+      ratings: records.length,
+      pairs: fitted.pairs,
+      trainPairs: fitted.report.trainPairs,
+      validationPairs: fitted.report.validationPairs,
+      trainAccuracy: finiteOrNull(fitted.report.trainAccuracy),
+      validationAccuracy: finiteOrNull(fitted.report.validationAccuracy),
+    },
+  };
+  const file = path.join(runDir, REWARD_MODEL_FILE);
+  writeFileAtomic(file, JSON.stringify(model) + "\n");
+  return { file, model };
+}
+
+/**
+ * Reads and checks a `reward-model.json`.
+ * @throws RlhfError naming the file when it is missing, not JSON or not a reward model.
+ */
+export function readRewardModelFile(file: string): RewardModelFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new RlhfError(`cannot read the reward model ${file}: ${(e as Error).message} (fit one with "ppo-lab fit-reward <runDir>")`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new RlhfError(`${file} is not valid JSON (${(e as Error).message}); fit the reward model again`);
+  }
+  const m = v as Partial<RewardModelFile>;
+  const snap = m?.snapshot as Partial<RewardModelSnapshot> | undefined;
+  if (
+    m?.version !== 1 ||
+    typeof m.obsDim !== "number" ||
+    !snap ||
+    typeof snap.featureDim !== "number" ||
+    !Array.isArray(snap.layers) ||
+    !Array.isArray(snap.inputMean) ||
+    !Array.isArray(snap.inputStd) ||
+    typeof snap.outMean !== "number" ||
+    typeof snap.outStd !== "number" ||
+    !m.report
+  ) {
+    throw new RlhfError(`${file} is not a PPO Lab reward model (version 1 with a snapshot and a report); fit it again with "ppo-lab fit-reward"`);
+  }
+  return m as RewardModelFile;
+}
+
+/**
+ * Wraps env copies so they train on the learned reward of `model`: each becomes a {@link LearnedRewardEnv} (pass the
+ * copies with their TimeLimit already applied) sharing one {@link TrueReturnLog}.
+ * @throws RlhfError when the env's spaces do not give the model's feature size.
+ */
+export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string): { envs: Env[]; log: TrueReturnLog } {
+  const log = new TrueReturnLog(100);
+  if (envs.length === 0) return { envs, log };
+  const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
+  if (featurizer.dim !== model.snapshot.featureDim) {
+    throw new RlhfError(
+      `the reward model ${where} takes ${model.snapshot.featureDim} features (observation ${model.obsDim} + action), but this env gives ${featurizer.dim}; fit it on replays of the same env`,
+    );
+  }
+  const fn = rewardFunction(model.snapshot);
+  return { envs: envs.map((env) => new LearnedRewardEnv(env, featurizer, fn, log)), log };
+}
+
+/** Summaries of rateable replays (at least one step). */
+export function rateableReplays(list: readonly ReplaySummary[]): ReplaySummary[] {
+  return list.filter((r) => r.length > 0);
+}
