@@ -966,14 +966,15 @@ class EnvProbe {
           "determinism.seeds-identical",
           `reset ignores the seed? In ${this.name}, reset({ seed }) with seeds ${DISTINCT_SEEDS.join(", ")} on fresh instances gave the same ` +
             "first observation, yet successive resets without a seed differ. Every env copy of a training run would then start alike: " +
-            "reseed the env's generator from options.seed in reset().",
+            `reseed the env's generator from ${this.loaded.python ? "the seed argument of reset()" : "options.seed"} in reset().`,
           at,
         );
       } else {
         this.c.add(
           "determinism.seeds-identical",
           `In ${this.name}, every reset gives the same first observation (seeds ${DISTINCT_SEEDS.join(", ")} and unseeded resets). ` +
-            "Fine for a fixed start state; if the start should be random, draw it from a generator seeded with options.seed.",
+            "Fine for a fixed start state; if the start should be random, draw it from a generator seeded with " +
+              `${this.loaded.python ? "reset's seed argument" : "options.seed"}.`,
           { ...at, severity: "info" },
         );
       }

@@ -27,6 +27,9 @@ export interface ExportResult {
 export async function exportPolicy(target: string, outDir: string, step?: number): Promise<ExportResult> {
   const r = resolveCheckpoint(target, step);
   await selectBackend("auto");
+  // The cpu backend prints a "install tfjs-node to speed things up" banner on its first tensor; building a tiny model
+  // for export needs no speed, so production mode silences that warning instead of alarming the user.
+  tf.enableProdMode();
   const meta = (r.checkpoint.meta ?? {}) as { observationSpace?: unknown; actionSpace?: unknown };
   if (!meta.observationSpace || !meta.actionSpace) throw new CheckpointError(`the checkpoint ${r.checkpointDir} does not record its spaces`);
   const obsSpace = makeSpace(meta.observationSpace, "observationSpace");
