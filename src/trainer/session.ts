@@ -8,7 +8,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
-import { readRewardModelFile, RlhfError, wrapWithLearnedReward } from "../core/rlhf/run-ratings";
+import { readRewardModelFile, RlhfError } from "../core/rlhf/run-ratings";
+import { wrapWithLearnedReward } from "../core/rlhf/run-reward-model";
 import type { TrueReturnLog } from "../core/rlhf/learned-reward";
 import { SyncVectorEnv, type VectorEnv } from "../core/envs/vector-env";
 import {
@@ -71,12 +72,26 @@ export function readConfigFile(file: string): Partial<PPOConfig> {
   return validatePartialConfig(obj, file);
 }
 
-/** The built-in id whose example file `file` is, if any (to pick the preset). */
+/**
+ * The built-in id whose example file `file` is, if any (to pick the preset and the run's env name): the packaged
+ * example itself, or an unmodified copy of it (same file name and same bytes), such as the repository's `examples/`
+ * opened in VS Code, whose installed extension carries its own copy of the examples. An edited copy is a new env and
+ * gets no preset.
+ */
 export function builtinIdOf(file: string): string | undefined {
   const real = path.resolve(file);
+  let content: Buffer | undefined;
   return Object.keys(BUILTIN_ENVS).find((id) => {
     const builtin = resolveBuiltinEnv(id);
-    return builtin !== undefined && path.resolve(builtin) === real;
+    if (builtin === undefined) return false;
+    if (path.resolve(builtin) === real) return true;
+    if (path.basename(builtin) !== path.basename(real)) return false;
+    try {
+      content ??= fs.readFileSync(real);
+      return content.equals(fs.readFileSync(builtin));
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -365,6 +380,32 @@ export class TrainingSession {
           `the run already reached totalTimesteps = ${config.totalTimesteps}; pass a larger --timesteps to train further`,
         ]);
       }
+    }
+    try {
+      if (config.initFrom) {
+        // Fine-tuning: start from another run's policy. A resumed fine-tuning run already has its own weights; it
+        // only needs the initFrom policy again as its KL reference.
+        const from = resolveCheckpoint(path.resolve(req.cwd, config.initFrom));
+        assertSameSpaces(from.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
+        const state = ppoStateOf(from.checkpoint, from.checkpointDir);
+        if (!resume) {
+          this.ppo.initializeFrom(state);
+          this.emit({ type: "log", level: "info", message: `initialised from the checkpoint ${from.checkpointDir}` });
+        } else if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference" && config.referencePolicy === "initial") {
+          this.ppo.setReferencePolicy({ getWeights: () => state.weights });
+        }
+      }
+      if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference" && config.referencePolicy !== "initial") {
+        const ref = resolveCheckpoint(path.resolve(req.cwd, config.referencePolicy));
+        assertSameSpaces(ref.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
+        const weights = ppoStateOf(ref.checkpoint, ref.checkpointDir).weights;
+        this.ppo.setReferencePolicy({ getWeights: () => weights });
+      }
+    } catch (e) {
+      vecEnv.close();
+      this.ppo.dispose();
+      const which = config.initFrom ? `initFrom ${config.initFrom} / referencePolicy ${config.referencePolicy}` : `referencePolicy ${config.referencePolicy}`;
+      throw e instanceof CheckpointError ? e : new CheckpointError(`cannot use ${which}: ${(e as Error).message}`);
     }
     const writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
       envName,

@@ -48,6 +48,14 @@ export const CARDS: CardSpec[] = [
     lines: ["action_saturation"],
     description: "Fraction of sampled actions outside the action bounds (clipped on their way to the env).",
   },
+  { id: "kl_coef", title: "kl_coef", group: "policy", lines: ["kl_coef"], description: "KL penalty coefficient beta (klPenalty; the adaptive controller moves it toward the target KL)." },
+  {
+    id: "kl_to_reference",
+    title: "kl_to_reference",
+    group: "policy",
+    lines: ["kl_to_reference"],
+    description: "Mean per-step log pi - log pi_ref: how far the policy has moved from the reference policy (klPenalty against reference).",
+  },
   { id: "ratio_min_max", title: "ratio_min/max", group: "policy", lines: ["ratio_min", "ratio_max"], description: "Smallest and largest probability ratio new/old over the update." },
   { id: "value_loss", title: "value_loss", group: "value", lines: ["value_loss"], description: "Critic loss (mean squared error to the value targets)." },
   {

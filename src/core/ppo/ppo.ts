@@ -751,6 +751,24 @@ export class PPO {
     this.obs = this.obsNormalizer ? this.obsNormalizer.normalize(raw, this.env.nEnvs, new Float32Array(raw.length)) : raw;
   }
 
+  /**
+   * Starts from another run's weights and normalisation statistics (fine-tuning, `initFrom`), keeping this run's own
+   * optimizer, RNG and step counters fresh. With `referencePolicy = "initial"` the reference of the KL penalty becomes
+   * the loaded policy (the RLHF shape: stay close to the pretrained behaviour).
+   * @throws Error when the weights belong to other networks, or statistics this config needs are missing.
+   */
+  initializeFrom(state: PPOState): void {
+    this.policy.setWeights(state.weights);
+    if (this.obsNormalizer) {
+      if (!state.normalization.observation) throw new Error("the checkpoint has no observation statistics but normalizeObservation is on");
+      this.obsNormalizer.rms.load(state.normalization.observation);
+    }
+    if (this.rewardScaler && state.normalization.reward) this.rewardScaler.rms.load(state.normalization.reward);
+    if (this.reference && this.config.referencePolicy === "initial") this.setReferencePolicy(this.policy);
+    const raw = this.env.reset(this.config.seed);
+    this.obs = this.obsNormalizer ? this.obsNormalizer.normalize(raw, this.env.nEnvs, new Float32Array(raw.length)) : raw;
+  }
+
   dispose(): void {
     this.policy.dispose();
     this.optimizer.dispose();
