@@ -4,6 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { PRESETS, resolveConfig } from "../../../src/core/ppo/config";
 import { checkLoadedEnv } from "../../../src/envs/checker";
@@ -50,6 +52,18 @@ for (const c of CASES) {
   });
 }
 
-test("a copy of an example file elsewhere is not a built-in (no preset)", () => {
-  assert.equal(builtinIdOf(path.join(ROOT, "test", "acrobot.ts")), undefined);
+test("an unmodified copy of an example file is its built-in (preset); an edited or renamed copy is not", () => {
+  assert.equal(builtinIdOf(path.join(ROOT, "test", "acrobot.ts")), undefined, "a missing file of the same name");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-builtin-copy-"));
+  try {
+    const original = fs.readFileSync(path.join(ROOT, "examples", "acrobot.ts"), "utf8");
+    fs.writeFileSync(path.join(dir, "acrobot.ts"), original);
+    assert.equal(builtinIdOf(path.join(dir, "acrobot.ts")), "Acrobot-v1");
+    fs.writeFileSync(path.join(dir, "renamed.ts"), original);
+    assert.equal(builtinIdOf(path.join(dir, "renamed.ts")), undefined);
+    fs.writeFileSync(path.join(dir, "acrobot.ts"), original + "\n// edited\n");
+    assert.equal(builtinIdOf(path.join(dir, "acrobot.ts")), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
