@@ -59,6 +59,8 @@ interface TrainFlags {
   python?: string;
   /** A reward-model.json to train on instead of the env's reward (RLHF in miniature). */
   rewardModel?: string;
+  /** A run directory or checkpoint folder to start from (fine-tuning). */
+  initFrom?: string;
 }
 
 const BAR_FORMAT = "  [{bar}] {percentage}% | {value}/{total} steps | {sps} steps/s | ETA {eta_formatted}";
@@ -71,6 +73,7 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
   if (flags.backend !== undefined) overrides.backend = flags.backend;
   if (flags.nEnvs !== undefined) overrides.nEnvs = flags.nEnvs;
   if (flags.rewardModel !== undefined) overrides.rewardModel = path.resolve(cwd, flags.rewardModel);
+  if (flags.initFrom !== undefined) overrides.initFrom = path.resolve(cwd, flags.initFrom);
   const runsRoot = path.resolve(cwd, flags.out ?? path.join(".ppo-lab", "runs"));
   const interactive = process.stderr.isTTY && !flags.quiet && !flags.json;
   // The progress bar is drawn on stderr and only updated (so its ETA works). While it shows, lines go through
@@ -302,6 +305,7 @@ export function makeProgram(): Command {
     .option("--verbose", "also print info messages (e.g. which TensorFlow.js backend loaded)")
     .option("--python <path>", "Python interpreter for .py env files (default: $PPO_LAB_PYTHON, else python3)")
     .option("--reward-model <file>", "train on a learned reward (a reward-model.json from \"ppo-lab fit-reward\"); the env's return is logged as true_ep_rew_mean")
+    .option("--init-from <run-or-checkpoint>", "fine-tune: start from this run's newest checkpoint (or a checkpoints/<step> folder); with klPenalty against \"reference\" it is also the reference policy")
     .action(async (env: string | undefined, flags: TrainFlags) => {
       if (flags.python) process.env.PPO_LAB_PYTHON = flags.python;
       if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
