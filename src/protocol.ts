@@ -190,7 +190,9 @@ export type ToReplaysMessage =
   /** What became of a "record next episode" request. */
   | { type: "recordState"; state: "sent" | "unavailable"; message: string }
   /** Select a replay (e.g. opened from a notification); ignored when unknown. */
-  | { type: "select"; id: string };
+  | { type: "select"; id: string }
+  /** Rate mode (RLHF in miniature): the ratings so far, the next pair to rate and the fitted reward model. */
+  | { type: "rating"; state: RatingState };
 
 /** Replays webview -> extension host. */
 export type FromReplaysMessage =
@@ -201,4 +203,32 @@ export type FromReplaysMessage =
   /** Save an export: the host asks where (save dialog) and writes the file. */
   | { type: "export"; format: ReplayExportFormat; fileName: string; data: string }
   /** Open the dashboard of this run. */
-  | { type: "openDashboard" };
+  | { type: "openDashboard" }
+  /** Rate mode opened: the host answers with a `rating` state (ratings read back from preferences.jsonl). */
+  | { type: "rateStart" }
+  /** The user rated the pair (a, b); the host appends it to preferences.jsonl and answers with the next pair. */
+  | { type: "rate"; a: string; b: string; choice: RatingChoice }
+  /** Fit the reward model on the run's ratings (writes reward-model.json). */
+  | { type: "fitReward" }
+  /** Start a new run on the same env with the learned reward (ppoLab.trainOnLearnedReward). */
+  | { type: "trainOnLearnedReward" };
+
+/** A rating: A better, B better, the same, or "can't tell" (core/rlhf/preferences.ts PreferenceChoice). */
+export type RatingChoice = "a" | "b" | "same" | "unknown";
+
+/** What the Rate mode of the Replays panel shows. */
+export interface RatingState {
+  /** Ratings in preferences.jsonl. */
+  count: number;
+  /** Distinct pairs of this run's replays that have a rating, of `totalPairs`. */
+  ratedPairs: number;
+  totalPairs: number;
+  /** The pair to rate next (unrated first), or null when the run has fewer than 2 replays. */
+  next: [string, string] | null;
+  /** The fitted reward model (reward-model.json), if any. */
+  rewardModel: { pairs: number; trainAccuracy: number | null; validationAccuracy: number | null; createdAt: string } | null;
+  /** Fitting is running. */
+  fitting: boolean;
+  /** A message to show (an error, or what just happened). */
+  message?: { level: "info" | "error"; text: string };
+}

@@ -14,7 +14,8 @@ import { appendPreference, readPreferences } from "../core/rlhf/preferences";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import type { Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
-import { fitRunRewardModel, loadRunEpisodes, RlhfError } from "../core/rlhf/run-ratings";
+import { loadRunEpisodes, RlhfError } from "../core/rlhf/run-ratings";
+import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
 
 export interface RateFlags {
   rater: string;

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { PRESETS, resolveConfig, type PPOConfig } from "../core/ppo/config";
 import { BUILTIN_ENVS } from "../envs/loader";
-import type { RunListing } from "../core/run/run-dir";
+import { readRunInfo, type RunListing } from "../core/run/run-dir";
+import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
@@ -331,6 +332,37 @@ export function activate(context: vscode.ExtensionContext): void {
       return;
     }
     ReplaysPanel.show(context.extensionUri, runs, dir, openRunReplaySource);
+  });
+
+  // RLHF in miniature: a new run on the same env file, rewarded by the reward model fit on this run's ratings.
+  register("ppoLab.trainOnLearnedReward", async (target?: RunNode | string) => {
+    if (!(await requireTrust())) return;
+    let dir = typeof target === "string" ? target : target?.kind === "live" ? target.run.runDir : target?.kind === "past" ? target.info.dir : undefined;
+    if (!dir) {
+      const items = allRunSources()
+        .map((i) => ({ ...i, dir: i.source.kind === "live" ? i.source.run.runDir : i.source.info.dir }))
+        .filter((i) => i.dir && fs.existsSync(path.join(i.dir, REWARD_MODEL_FILE)));
+      if (items.length === 0) {
+        void vscode.window.showInformationMessage("PPO Lab: no run has a reward model yet. Rate episodes in a run's Replays panel (Rate), then Fit reward model.");
+        return;
+      }
+      dir = (await vscode.window.showQuickPick(items, { title: "PPO Lab: train on the learned reward of a run" }))?.dir;
+      if (!dir) return;
+    }
+    const modelFile = path.join(dir, REWARD_MODEL_FILE);
+    if (!fs.existsSync(modelFile)) {
+      void vscode.window.showErrorMessage(`PPO Lab: ${dir} has no ${REWARD_MODEL_FILE}; rate episodes in its Replays panel and fit the reward model first.`);
+      return;
+    }
+    let envFile: string;
+    try {
+      envFile = readRunInfo(dir).envFile;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`PPO Lab: cannot read the run of ${dir}: ${(e as Error).message}`);
+      return;
+    }
+    log.info(`training ${envFile} on the learned reward of ${modelFile}`);
+    await startRun(envFile, fs.existsSync(envFile) ? vscode.Uri.file(envFile) : undefined, { overrides: { rewardModel: modelFile } });
   });
 
   register("ppoLab.compareRuns", async (target?: RunNode, selected?: RunNode[]) => {

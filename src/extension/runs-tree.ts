@@ -1,9 +1,11 @@
 /**
  * The Runs tree: live runs first, then past runs from the run directories grouped by environment.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { listRuns, type RunListing } from "../core/run/run-dir";
+import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
 import { formatReturn, formatSteps } from "./format";
 import type { LiveRun, RunManager } from "./run-manager";
 
@@ -117,6 +119,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
         (info.error ? `\n\n${info.error.message}` : ""),
     );
     item.contextValue = info.lastCheckpointStep !== undefined ? "run.past.checkpointed" : "run.past";
+    // A fitted reward model (RLHF in miniature): "Train on Learned Reward" in the context menu.
+    if (fs.existsSync(path.join(info.dir, REWARD_MODEL_FILE))) item.contextValue += ".rlhf";
     item.command = { command: "ppoLab.openDashboard", title: "Open Dashboard", arguments: [node] };
     return item;
   }

@@ -10,6 +10,7 @@ import { button, checkbox, el, singleSelect, toolbarButton, type VscodeButton, t
 import { LoadedReplay, ReplayClient } from "./client";
 import { encodeGif, encodeWebm, replayCsv, bytesToBase64, webmType } from "./export";
 import { BASE_FPS, fmt, Playback, ReplayView, SPEEDS } from "./player";
+import { RateBar } from "./rate-bar";
 
 /** What the panel keeps across reloads (VS Code's webview state; the host's serializer reads `runDir`). */
 interface SavedState {
@@ -18,6 +19,8 @@ interface SavedState {
   compare?: string;
   speed?: number;
   loop?: boolean;
+  /** Rate mode is on. */
+  rate?: boolean;
 }
 
 export class ReplaysApp {
@@ -41,12 +44,15 @@ export class ReplaysApp {
   private exporting = false;
   /** "Record next episode" was sent: the next new requested replay is opened when it arrives. */
   private awaitingRecord = false;
+  /** Rate mode (RLHF in miniature): two episodes side by side and the rating buttons. */
+  private readonly rateBar: RateBar;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly api: VsCodeApi<FromReplaysMessage>,
   ) {
     this.client = new ReplayClient((m) => api.postMessage(m));
+    this.rateBar = new RateBar((m) => api.postMessage(m));
     this.theme = readTheme();
     this.state = (api.getState() as SavedState | undefined) ?? {};
     this.playback = new Playback(
@@ -86,7 +92,7 @@ export class ReplaysApp {
     );
     this.controls.append(back, this.playButton, fwd, this.scrub, this.stepLabel, speed, loop, exports);
 
-    root.replaceChildren(this.header, this.message, this.list, this.controls, this.viewsEl);
+    root.replaceChildren(this.header, this.message, this.list, this.controls, this.rateBar.el, this.viewsEl);
     // Capture phase: a focused button must not also act on Space/arrows.
     document.addEventListener("keydown", (e) => this.onKey(e), { capture: true });
     document.addEventListener("keyup", (e) => {
@@ -108,6 +114,7 @@ export class ReplaysApp {
         this.renderHeader();
         this.renderList();
         this.showMessage(m.error);
+        if (m.type === "init" && this.state.rate) this.rateBar.show(true);
         if (m.type === "init" || this.views.length === 0) {
           const pick = m.replays.find((r) => r.id === this.state.selected) ?? m.replays[m.replays.length - 1];
           const cmp = m.replays.find((r) => r.id === this.state.compare && r.id !== pick?.id);
@@ -127,6 +134,15 @@ export class ReplaysApp {
       case "select":
         if (this.replays.some((r) => r.id === m.id)) void this.open(m.id, undefined);
         return;
+      case "rating": {
+        this.rateBar.update(m.state);
+        const next = m.state.next;
+        if (this.rateBar.active && next) {
+          this.rateBar.pair = next;
+          if (this.views[0]?.replay.id !== next[0] || this.views[1]?.replay.id !== next[1]) void this.open(next[0], next[1]);
+        }
+        return;
+      }
       case "response":
         return;
     }
@@ -161,11 +177,26 @@ export class ReplaysApp {
     const det = checkbox("Deterministic", false, (on) => (deterministic = on), { "data-control": "deterministic" });
     det.disabled = !run.live;
     const dash = button("Dashboard", { icon: "graph-line", secondary: true, onClick: () => this.api.postMessage({ type: "openDashboard" }), attrs: { "data-command": "openDashboard" } });
+    const rate = button(this.rateBar.active ? "Stop rating" : "Rate", {
+      icon: "feedback",
+      secondary: true,
+      onClick: () => this.toggleRate(),
+      attrs: { "data-command": "rate", title: "Rate pairs of episodes (RLHF in miniature): ratings go to preferences.jsonl" },
+    });
     const buttons = el("div", { class: "buttons" });
-    buttons.append(record, det, dash);
+    buttons.append(record, det, dash, rate);
     const top = el("div", { class: "title-row" });
     top.append(title, meta);
     this.header.replaceChildren(top, buttons);
+  }
+
+  /** Turns Rate mode on or off (the host then sends the next pair to rate). */
+  private toggleRate(): void {
+    const on = !this.rateBar.active;
+    this.rateBar.show(on);
+    if (!on) this.rateBar.pair = undefined;
+    this.save({ rate: on });
+    this.renderHeader();
   }
 
   private renderList(): void {
@@ -269,6 +300,11 @@ export class ReplaysApp {
     if (this.views.length === 0 || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
     const target = e.target as HTMLElement | null;
     if (target && (target.tagName === "INPUT" && (target as HTMLInputElement).type !== "range")) return;
+    if (this.rateBar.onKey(e.key)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     switch (e.key) {
       case " ":
         // Space is play/pause wherever the focus is, except on controls that use it themselves.
@@ -346,6 +382,7 @@ export class ReplaysApp {
       setSpeed: (s: number) => (this.playback.speed = s),
       open: (id: string, compare?: string) => this.open(id, compare),
       webmSupported: () => webmType() !== undefined,
+      rating: () => ({ active: this.rateBar.active, pair: this.rateBar.pair, state: this.rateBar.state }),
     };
   }
 }

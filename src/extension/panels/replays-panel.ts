@@ -4,6 +4,7 @@
  * `ReplaySource` (ReplayServer caps each request). A live run's new replays update the list; "Record next episode"
  * goes to its trainer. Read errors are shown in the panel, never thrown into the host.
  */
+import { fork } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,6 +14,7 @@ import { readRunInfo } from "../../core/run/run-dir";
 import type { FromReplaysMessage, ReplayExportFormat, ReplaysRunInfo, ToReplaysMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { ReplayServer } from "./replays-data";
+import { RatingHost } from "./rating-data";
 import { replaysHtml } from "./replays-html";
 
 /** Opens the reader of a run directory's replays (see `openRunReplaySource` in replays-data.ts). */
@@ -42,6 +44,9 @@ export class ReplaysPanel implements vscode.Disposable {
   private disposed = false;
   /** Coalesces list refreshes when a live run saves several replays at once. */
   private listTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Rate mode: ratings in preferences.jsonl, reward model fitting. */
+  private readonly rating: RatingHost;
+  private fitting = false;
 
   /** Opens (or reveals) the Replays panel of a run directory. */
   static show(extensionUri: vscode.Uri, manager: RunManager, runDir: string, openSource: ReplaySourceFactory): ReplaysPanel {
@@ -88,6 +93,7 @@ export class ReplaysPanel implements vscode.Disposable {
   ) {
     ReplaysPanel.panels.add(this);
     this.server = new ReplayServer(openSource(runDir));
+    this.rating = new RatingHost(runDir);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "ppo-lab.svg");
     panel.webview.html = this.html();
     this.disposables.push(
@@ -153,6 +159,58 @@ export class ReplaysPanel implements vscode.Disposable {
       case "openDashboard":
         await vscode.commands.executeCommand("ppoLab.openDashboard", this.dashboardTarget());
         return;
+      case "rateStart":
+        await this.sendRating();
+        return;
+      case "rate": {
+        const problem = this.rating.rate(await this.rateableIds(), m.a, m.b, m.choice);
+        await this.sendRating(problem ? { level: "error", text: problem } : undefined);
+        return;
+      }
+      case "fitReward":
+        await this.fitReward();
+        return;
+      case "trainOnLearnedReward":
+        await vscode.commands.executeCommand("ppoLab.trainOnLearnedReward", this.runDir);
+        return;
+    }
+  }
+
+  /** Ids of the replays that can be rated (with at least one step). */
+  private async rateableIds(): Promise<string[]> {
+    return (await this.server.list()).replays.filter((r) => r.length > 0).map((r) => r.id);
+  }
+
+  private async sendRating(message?: { level: "info" | "error"; text: string }): Promise<void> {
+    this.post({ type: "rating", state: this.rating.state(await this.rateableIds(), { fitting: this.fitting, message }) });
+  }
+
+  /**
+   * Fits the reward model in a child process (`ppo-lab fit-reward`, TF.js off the extension host), then sends the new
+   * state with the held-out accuracy, or the CLI's error.
+   */
+  private async fitReward(): Promise<void> {
+    if (this.fitting) return;
+    this.fitting = true;
+    await this.sendRating();
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = fork(path.join(this.extensionUri.fsPath, "dist", "cli.js"), ["fit-reward", this.runDir], {
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", (e) => resolve({ code: -1, stdout, stderr: stderr + e.message }));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    this.fitting = false;
+    if (result.code === 0) {
+      await this.sendRating({ level: "info", text: result.stdout.split("\n")[0] ?? "reward model fitted" });
+    } else {
+      const err = result.stderr.split("\n").find((l) => l.startsWith("error:")) ?? result.stderr.trim().split("\n").pop() ?? "unknown error";
+      await this.sendRating({ level: "error", text: `Fitting the reward model failed: ${err.replace(/^error: /, "")}` });
     }
   }
 

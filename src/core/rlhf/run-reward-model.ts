@@ -1,0 +1,81 @@
+/**
+ * Fitting `reward-model.json` from a run's ratings and training on it (the TF.js side of run-ratings.ts, kept apart so
+ * the extension host can read ratings and reward model reports without loading TF.js).
+ */
+import * as path from "node:path";
+import type { Env } from "../env";
+import { writeFileAtomic } from "../run/fs-util";
+import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
+import { fitRewardModel } from "./pipeline";
+import { readPreferences } from "./preferences";
+import { rewardFunction, type RewardModelOptions } from "./reward-model";
+import { loadRunEpisodes, REWARD_MODEL_FILE, RlhfError, type RewardModelFile } from "./run-ratings";
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/**
+ * Fits a reward model on the ratings of `runDir` (preferences.jsonl over its replays) and writes
+ * `<runDir>/reward-model.json` atomically.
+ * @param now clock (ms since the epoch), injected
+ * @returns the written file's content and its path
+ * @throws RlhfError when there are no replays, fewer than 2 episodes or no usable rating.
+ */
+export async function fitRunRewardModel(
+  runDir: string,
+  options: RewardModelOptions = {},
+  now: () => number = Date.now,
+): Promise<{ file: string; model: RewardModelFile }> {
+  const { episodes, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
+  if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
+  const { records } = readPreferences(runDir);
+  let fitted;
+  try {
+    fitted = fitRewardModel(episodes, records, featurizer, { seed: 0, epochs: 60, hidden: [32, 32], batchPairs: 16, ...options });
+  } catch (e) {
+    if (e instanceof RangeError && /no rated pairs/.test(e.message)) {
+      throw new RlhfError(
+        `${runDir} has no usable ratings (${records.length} in ${path.join(runDir, "preferences.jsonl")}; "can't tell" ratings and ratings of deleted replays are not used): rate some pairs first`,
+      );
+    }
+    throw e;
+  }
+  const model: RewardModelFile = {
+    version: 1,
+    runDir,
+    createdAt: new Date(now()).toISOString(),
+    obsDim,
+    actionSpace,
+    snapshot: fitted.snapshot,
+    report: {
+      ratings: records.length,
+      pairs: fitted.pairs,
+      trainPairs: fitted.report.trainPairs,
+      validationPairs: fitted.report.validationPairs,
+      trainAccuracy: finiteOrNull(fitted.report.trainAccuracy),
+      validationAccuracy: finiteOrNull(fitted.report.validationAccuracy),
+    },
+  };
+  const file = path.join(runDir, REWARD_MODEL_FILE);
+  writeFileAtomic(file, JSON.stringify(model) + "\n");
+  return { file, model };
+}
+
+/**
+ * Wraps env copies so they train on the learned reward of `model`: each becomes a {@link LearnedRewardEnv} (pass the
+ * copies with their TimeLimit already applied) sharing one {@link TrueReturnLog}.
+ * @throws RlhfError when the env's spaces do not give the model's feature size.
+ */
+export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string): { envs: Env[]; log: TrueReturnLog } {
+  const log = new TrueReturnLog(100);
+  if (envs.length === 0) return { envs, log };
+  const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
+  if (featurizer.dim !== model.snapshot.featureDim) {
+    throw new RlhfError(
+      `the reward model ${where} takes ${model.snapshot.featureDim} features (observation ${model.obsDim} + action), but this env gives ${featurizer.dim}; fit it on replays of the same env`,
+    );
+  }
+  const fn = rewardFunction(model.snapshot);
+  return { envs: envs.map((env) => new LearnedRewardEnv(env, featurizer, fn, log)), log };
+}

@@ -1,0 +1,75 @@
+/**
+ * The Rate mode of the Replays panel, free of the `vscode` module: ratings from the webview are checked and appended
+ * to `<runDir>/preferences.jsonl`, and the state (count, next pair, fitted reward model) is rebuilt from the files, so
+ * it survives reloads. Failures become a message in the state, never a throw into the extension host.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { appendPreference, readPreferences, type PreferenceRecord } from "../../core/rlhf/preferences";
+import { countRatedPairs, pickRatePair, readRewardModelFile, REWARD_MODEL_FILE } from "../../core/rlhf/run-ratings";
+import type { RatingChoice, RatingState } from "../../protocol";
+
+const CHOICES: readonly RatingChoice[] = ["a", "b", "same", "unknown"];
+
+/** The Rate mode's host side for one run directory. */
+export class RatingHost {
+  constructor(
+    readonly runDir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private records(): PreferenceRecord[] {
+    try {
+      return readPreferences(this.runDir).records;
+    } catch {
+      return [];
+    }
+  }
+
+  /** The reward model's report, or null when there is none (or it is unreadable). */
+  rewardModel(): RatingState["rewardModel"] {
+    const file = path.join(this.runDir, REWARD_MODEL_FILE);
+    if (!fs.existsSync(file)) return null;
+    try {
+      const m = readRewardModelFile(file);
+      return { pairs: m.report.pairs, trainAccuracy: m.report.trainAccuracy, validationAccuracy: m.report.validationAccuracy, createdAt: m.createdAt };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The state for the webview.
+   * @param ids the run's replay ids (only replays with steps can be rated)
+   */
+  state(ids: readonly string[], extra: { fitting?: boolean; message?: RatingState["message"] } = {}): RatingState {
+    const records = this.records();
+    const n = new Set(ids).size;
+    return {
+      count: records.length,
+      ratedPairs: countRatedPairs(ids, records),
+      totalPairs: (n * (n - 1)) / 2,
+      next: pickRatePair(ids, records, records.length) ?? null,
+      rewardModel: this.rewardModel(),
+      fitting: extra.fitting ?? false,
+      ...(extra.message ? { message: extra.message } : {}),
+    };
+  }
+
+  /**
+   * Appends the user's rating of (a, b) when both are replays of the run and the choice is valid.
+   * @returns undefined when saved, else what was wrong (for the panel's message)
+   */
+  rate(ids: readonly string[], a: unknown, b: unknown, choice: unknown): string | undefined {
+    if (typeof a !== "string" || typeof b !== "string" || !ids.includes(a) || !ids.includes(b) || a === b) {
+      return `cannot rate ${String(a)} against ${String(b)}: both must be different replays of this run`;
+    }
+    if (!CHOICES.includes(choice as RatingChoice)) return `unknown rating ${JSON.stringify(choice)}`;
+    try {
+      appendPreference(this.runDir, { a, b, choice: choice as RatingChoice, rater: "user", createdAt: new Date(this.now()).toISOString() });
+      return undefined;
+    } catch (e) {
+      return `could not save the rating: ${(e as Error).message}`;
+    }
+  }
+}
