@@ -37,6 +37,13 @@ export const CARDS: CardSpec[] = [
     description: "Mean return of the recent episodes (band: min..max of the window).",
   },
   { id: "ep_len_mean", title: "ep_len_mean", group: "rollout", lines: ["ep_len_mean"], description: "Mean length of the recent episodes." },
+  {
+    id: "true_ep_rew_mean",
+    title: "true_ep_rew_mean",
+    group: "rollout",
+    lines: ["true_ep_rew_mean"],
+    description: "Training on a learned reward (rewardModel): mean return of the recent episodes by the env's own reward, while ep_rew_mean is the learned one.",
+  },
   { id: "approx_kl", title: "approx_kl", group: "policy", lines: ["approx_kl"], description: "KL(old || new) estimate (k3). Above ~0.05 the policy moves too far per update." },
   { id: "clip_fraction", title: "clip_fraction", group: "policy", lines: ["clip_fraction"], description: "Fraction of samples whose ratio was clipped. Above ~0.3 the steps are too large." },
   { id: "entropy", title: "entropy", group: "policy", lines: ["entropy"], description: "Policy entropy. A collapse to ~0 early means exploration stopped." },
