@@ -2,6 +2,7 @@
  * The `ppo-lab` command line: train headless with the same core and run directory as the extension.
  *
  *   ppo-lab train <env-file|env-id> [--config file.json] [--timesteps N] [--seed S] [--backend B] [--out DIR]
+ *   ppo-lab rate <run-dir> --rater <file> | fit-reward <run-dir>   (RLHF in miniature, see rlhf-commands.ts)
  */
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -164,7 +165,8 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
               `ep_rew_mean ${fmt(r.ep_rew_mean, 1)} | ep_len_mean ${fmt(r.ep_len_mean, 1)} | approx_kl ${fmt(r.approx_kl, 4)} | ` +
               `clip_fraction ${fmt(r.clip_fraction)} | entropy ${fmt(r.entropy)} | value_loss ${fmt(r.value_loss)} | ` +
               `explained_variance ${fmt(r.explained_variance)}` +
-              (r.std !== undefined && r.std !== null ? ` | std ${fmt(r.std)}` : "");
+              (r.std !== undefined && r.std !== null ? ` | std ${fmt(r.std)}` : "") +
+              ("true_ep_rew_mean" in r ? ` | true_ep_rew_mean ${fmt(r.true_ep_rew_mean, 1)}` : "");
             bar?.update(r.total_timesteps ?? 0, { sps: fmt(r.steps_per_second, 0) });
             printOut(line);
             break;
