@@ -40,6 +40,8 @@ describe("replays webview: Rate mode", { skip }, () => {
     const p: DashboardPage = await harness.open({ app: "replays", width: 1200, height: 1000 });
     const send = (m: ToReplaysMessage) => p.page.evaluate((msg) => window.postMessage(msg, "*"), m);
     let handled = 0;
+    let fitRequests = 0;
+    let trainRequests = 0;
     let running = true;
     const loop = (async () => {
       while (running) {
@@ -50,6 +52,8 @@ describe("replays webview: Rate mode", { skip }, () => {
             const { replays } = await server.list();
             await send({ type: "init", run: { runDir, runId: "r1", envName: "CartPole-v1", status: "finished", live: false }, replays });
           } else if (m.type === "request") await send(await server.respond(m.requestId, m.request));
+          else if (m.type === "fitReward") fitRequests++;
+          else if (m.type === "trainOnLearnedReward") trainRequests++;
           else if (m.type === "rateStart") await send({ type: "rating", state: rating.state(ids) });
           else if (m.type === "rate") {
             const problem = rating.rate(ids, m.a, m.b, m.choice);
@@ -87,6 +91,17 @@ describe("replays webview: Rate mode", { skip }, () => {
       assert.deepEqual([records[0].a, records[0].b], first);
       assert.deepEqual([records[1].a, records[1].b], second);
       assert.ok(records.every((r) => r.rater === "user"));
+
+      // Fit reward model -> the host fits (here: a report) and the held-out accuracy is shown; Train is enabled.
+      const trainDisabled = () => p.page.$eval('vscode-button[data-command="trainOnLearnedReward"]', (e) => (e as HTMLElement & { disabled: boolean }).disabled);
+      assert.equal(await trainDisabled(), true, "no reward model yet: Train on learned reward is disabled");
+      await p.page.click('vscode-button[data-command="fitReward"]');
+      await waitFor(async () => fitRequests > 0, "fitReward posted");
+      await send({ type: "rating", state: { ...rating.state(ids), rewardModel: { pairs: 2, trainAccuracy: 1, validationAccuracy: 0.75, createdAt: "" } } });
+      await waitFor(async () => /held-out accuracy 75%/.test(await p.page.$eval('[data-role="reward-accuracy"]', (e) => e.textContent ?? "")), "the held-out accuracy");
+      assert.equal(await trainDisabled(), false);
+      await p.page.click('vscode-button[data-command="trainOnLearnedReward"]');
+      await waitFor(async () => trainRequests > 0, "trainOnLearnedReward posted");
       assert.deepEqual(p.errors, [], "the page logged errors");
     } finally {
       running = false;
