@@ -3,6 +3,7 @@
  * to `<runDir>/preferences.jsonl`, and the state (count, next pair, fitted reward model) is rebuilt from the files, so
  * it survives reloads. Failures become a message in the state, never a throw into the extension host.
  */
+import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { appendPreference, readPreferences, type PreferenceRecord } from "../../core/rlhf/preferences";
@@ -72,4 +73,36 @@ export class RatingHost {
       return `could not save the rating: ${(e as Error).message}`;
     }
   }
+}
+
+/**
+ * Fits the reward model of `runDir` with `ppo-lab fit-reward` in a child process (TF.js stays off the extension
+ * host's event loop).
+ * @param cliJs the bundled CLI (`dist/cli.js`)
+ * @returns the CLI's first output line when it succeeded, else its error message; never throws
+ */
+export function fitRewardInChildProcess(cliJs: string, runDir: string): Promise<{ ok: boolean; message: string }> {
+  return new Promise((resolve) => {
+    let stdout = "";
+    let stderr = "";
+    let child;
+    try {
+      child = fork(cliJs, ["fit-reward", runDir], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" } });
+    } catch (e) {
+      resolve({ ok: false, message: `Fitting the reward model failed: ${(e as Error).message}` });
+      return;
+    }
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", (e) => resolve({ ok: false, message: `Fitting the reward model failed: ${e.message}` }));
+    child.on("exit", (code) => {
+      if (code === 0) {
+        resolve({ ok: true, message: stdout.split("\n")[0] || "reward model fitted" });
+        return;
+      }
+      const lines = stderr.split("\n").filter((l) => l.trim());
+      const err = lines.find((l) => l.startsWith("error:")) ?? lines.pop() ?? `exit code ${code}`;
+      resolve({ ok: false, message: `Fitting the reward model failed: ${err.replace(/^error: /, "")}` });
+    });
+  });
 }

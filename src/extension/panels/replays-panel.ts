@@ -4,7 +4,6 @@
  * `ReplaySource` (ReplayServer caps each request). A live run's new replays update the list; "Record next episode"
  * goes to its trainer. Read errors are shown in the panel, never thrown into the host.
  */
-import { fork } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,7 +13,7 @@ import { readRunInfo } from "../../core/run/run-dir";
 import type { FromReplaysMessage, ReplayExportFormat, ReplaysRunInfo, ToReplaysMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { ReplayServer } from "./replays-data";
-import { RatingHost } from "./rating-data";
+import { fitRewardInChildProcess, RatingHost } from "./rating-data";
 import { replaysHtml } from "./replays-html";
 
 /** Opens the reader of a run directory's replays (see `openRunReplaySource` in replays-data.ts). */
@@ -193,25 +192,9 @@ export class ReplaysPanel implements vscode.Disposable {
     if (this.fitting) return;
     this.fitting = true;
     await this.sendRating();
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = fork(path.join(this.extensionUri.fsPath, "dist", "cli.js"), ["fit-reward", this.runDir], {
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.on("error", (e) => resolve({ code: -1, stdout, stderr: stderr + e.message }));
-      child.on("exit", (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await fitRewardInChildProcess(path.join(this.extensionUri.fsPath, "dist", "cli.js"), this.runDir);
     this.fitting = false;
-    if (result.code === 0) {
-      await this.sendRating({ level: "info", text: result.stdout.split("\n")[0] ?? "reward model fitted" });
-    } else {
-      const err = result.stderr.split("\n").find((l) => l.startsWith("error:")) ?? result.stderr.trim().split("\n").pop() ?? "unknown error";
-      await this.sendRating({ level: "error", text: `Fitting the reward model failed: ${err.replace(/^error: /, "")}` });
-    }
+    await this.sendRating({ level: result.ok ? "info" : "error", text: result.message });
   }
 
   /** The Runs-tree node shape `ppoLab.openDashboard` takes, for this panel's run. */

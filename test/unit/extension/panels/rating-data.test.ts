@@ -8,7 +8,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readPreferences } from "../../../../src/core/rlhf/preferences";
-import { RatingHost } from "../../../../src/extension/panels/rating-data";
+import { fitRewardInChildProcess, RatingHost } from "../../../../src/extension/panels/rating-data";
+import { ReplayBuilder } from "../../../../src/core/replay/format";
+import { ReplayStore } from "../../../../src/core/replay/store";
+import { loadRunEpisodes } from "../../../../src/core/rlhf/run-ratings";
+import { Rng } from "../../../../src/core/rng";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -54,5 +58,55 @@ describe("RatingHost", () => {
     const s = new RatingHost(tmp()).state(["only"]);
     assert.equal(s.next, null);
     assert.equal(s.totalPairs, 0);
+  });
+});
+
+/** Writes `n` CartPole-shaped replays (4 observations, Discrete(2)) whose return is their length; long ones keep x[2] near 0. */
+function syntheticRun(dir: string, n: number): string[] {
+  const store = new ReplayStore(dir, { maxCount: 100, maxBytes: 1e8 });
+  const rng = new Rng(7);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const length = 5 + 3 * i;
+    const b = new ReplayBuilder(4, 1, { kind: "categorical", nvec: [2] }, { observationLabels: ["x", "v", "theta", "omega"], actionLabels: ["push"], actionKind: "discrete", actionNvec: [2], actionStart: [0] });
+    for (let t = 0; t < length; t++) {
+      const spread = 1 / (1 + i);
+      b.push({ observation: [rng.normal() * 0.1, rng.normal() * 0.1, rng.normal() * spread, rng.normal() * spread], action: [t % 2], reward: 1, terminated: t === length - 1, truncated: false, value: 0, entropy: 0.69, distribution: [0.5, 0.5], frame: null });
+    }
+    const { saved } = store.save(b, { kind: "periodic", update: i + 1, step: (i + 1) * 100, return: length, length, terminated: true, seed: i, deterministic: false, frameType: "none", createdAt: "2026-01-01T00:00:00.000Z" });
+    ids.push(saved!.id);
+  }
+  return ids;
+}
+
+describe("Fit reward model from the panel", () => {
+  const cli = path.resolve(__dirname, "../../../../dist/cli.js");
+  it("loads the run's replays as episodes and fits reward-model.json in a child process; the state shows its held-out accuracy", { skip: fs.existsSync(cli) ? false : "dist/cli.js not built" }, async () => {
+    const dir = tmp();
+    const ids = syntheticRun(dir, 12);
+    const { episodes, featurizer } = await loadRunEpisodes(dir);
+    assert.equal(episodes.length, 12);
+    assert.equal(featurizer.dim, 6);
+    assert.deepEqual(episodes[1].actions.slice(0, 2), [[0], [1]]);
+    assert.equal(episodes[3].return, 14);
+
+    const host = new RatingHost(dir);
+    const before = await fitRewardInChildProcess(cli, dir);
+    assert.equal(before.ok, false);
+    assert.match(before.message, /no usable ratings/);
+    // Rate like a user who prefers the longer episode, through the host.
+    for (let k = 0; k < 40; k++) {
+      const [a, b] = host.state(ids).next!;
+      const ra = episodes.find((e) => e.id === a)!.return;
+      const rb = episodes.find((e) => e.id === b)!.return;
+      assert.equal(host.rate(ids, a, b, ra > rb ? "a" : "b"), undefined);
+    }
+    const fit = await fitRewardInChildProcess(cli, dir);
+    assert.equal(fit.ok, true, fit.message);
+    assert.match(fit.message, /held-out/);
+    const model = host.state(ids).rewardModel;
+    assert.ok(model, "reward-model.json is read back");
+    assert.ok(model.pairs >= 30, `pairs ${model.pairs}`);
+    assert.ok((model.validationAccuracy ?? 0) >= 0.8, `held-out accuracy ${model.validationAccuracy}`);
   });
 });
