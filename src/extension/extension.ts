@@ -9,6 +9,7 @@ import { PRESETS, resolveConfig, type PPOConfig } from "../core/ppo/config";
 import { BUILTIN_ENVS } from "../envs/loader";
 import { readRunInfo, type RunListing } from "../core/run/run-dir";
 import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
+import { DEFAULT_KL_PENALTY } from "../core/ppo/kl-controller";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
@@ -354,15 +355,28 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showErrorMessage(`PPO Lab: ${dir} has no ${REWARD_MODEL_FILE}; rate episodes in its Replays panel and fit the reward model first.`);
       return;
     }
-    let envFile: string;
+    let info: ReturnType<typeof readRunInfo>;
     try {
-      envFile = readRunInfo(dir).envFile;
+      info = readRunInfo(dir);
     } catch (e) {
       void vscode.window.showErrorMessage(`PPO Lab: cannot read the run of ${dir}: ${(e as Error).message}`);
       return;
     }
-    log.info(`training ${envFile} on the learned reward of ${modelFile}`);
-    await startRun(envFile, fs.existsSync(envFile) ? vscode.Uri.file(envFile) : undefined, { overrides: { rewardModel: modelFile } });
+    const overrides: Partial<PPOConfig> = { rewardModel: modelFile };
+    if (info.lastCheckpointStep !== undefined) {
+      // The RLHF shape: start from the rated run's policy and stay close to it (adaptive KL to that reference).
+      const how = await vscode.window.showQuickPick(
+        [
+          { label: "$(debug-restart) Fine-tune this run's policy", description: "start from its newest checkpoint, adaptive KL penalty to it (RLHF)", fineTune: true },
+          { label: "$(add) Fresh policy", description: "train from scratch on the learned reward", fineTune: false },
+        ],
+        { title: "PPO Lab: train on the learned reward" },
+      );
+      if (!how) return;
+      if (how.fineTune) Object.assign(overrides, { initFrom: dir, referencePolicy: "initial", klPenalty: { ...DEFAULT_KL_PENALTY, mode: "adaptive", against: "reference" } });
+    }
+    log.info(`training ${info.envFile} on the learned reward of ${modelFile}`);
+    await startRun(info.envFile, fs.existsSync(info.envFile) ? vscode.Uri.file(info.envFile) : undefined, { overrides });
   });
 
   register("ppoLab.compareRuns", async (target?: RunNode, selected?: RunNode[]) => {
