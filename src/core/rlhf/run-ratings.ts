@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RunReplaySource } from "../replay/source";
-import type { ReplaySpaces, ReplaySummary } from "../replay/types";
+import type { ReplaySpaces } from "../replay/types";
 import { Rng } from "../rng";
 import { RewardFeaturizer } from "./learned-reward";
 import type { PreferenceRecord } from "./preferences";
@@ -183,9 +183,4 @@ export function readRewardModelFile(file: string): RewardModelFile {
     throw new RlhfError(`${file} is not a PPO Lab reward model (version 1 with a snapshot and a report); fit it again with "ppo-lab fit-reward"`);
   }
   return m as RewardModelFile;
-}
-
-/** Summaries of rateable replays (at least one step). */
-export function rateableReplays(list: readonly ReplaySummary[]): ReplaySummary[] {
-  return list.filter((r) => r.length > 0);
 }
