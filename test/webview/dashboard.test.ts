@@ -358,6 +358,21 @@ describe("dashboard webview", { skip }, () => {
     });
   });
 
+  test("episodes redraw by themselves when scrolled into view, also next to a metric named episodes", async () => {
+    await withPage(async (p) => {
+      // makeRows logs an `episodes` metric (finished episodes per update), as the trainer does: its card under
+      // Other metrics must not take the place of the Episodes section's redraw. No flush(): the lazy path is tested.
+      await p.send({ type: "snapshot", runs: [makeRun("run-1", makeRows({ n: 10 }), {}, makeEpisodes(150))] });
+      await p.page.evaluate(() => document.querySelector('[data-section="episodes"]')!.scrollIntoView());
+      await p.page.waitForFunction(
+        () => /100 episodes/.test(document.querySelector('[data-card="episode_returns"] .card-title')?.textContent ?? ""),
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.equal(await p.page.$$eval(".episodes-table tbody tr", (trs) => trs.length), 20);
+    });
+  });
+
   test("hyperparameters with their sources", async () => {
     await withPage(async (p) => {
       await p.send({ type: "snapshot", runs: [makeRun("run-1", makeRows({ n: 3 }))] });

@@ -46,6 +46,11 @@ export class Dashboard {
   private readonly scheduler = new RedrawScheduler();
   private readonly observer: IntersectionObserver;
   private readonly drawables = new Map<string, Drawable>();
+  /**
+   * The episodes section's drawable, kept apart from `drawables` (keyed by card id): a run logs a metric named
+   * `episodes`, whose card under Other metrics would otherwise replace it, and the histogram and table never redraw.
+   */
+  private readonly episodesDrawable: Drawable = { canDraw: () => this.episodes.visible, draw: () => this.drawEpisodes() };
   /** Recent redraw timings (tests and the benchmark read them). */
   readonly timings: RedrawTiming[] = [];
   private configKey = "";
@@ -89,7 +94,6 @@ export class Dashboard {
     this.episodesSection.append(this.episodes.el);
     this.trackOpen(this.episodesSection, "episodes", () => this.requestEpisodes());
     this.observer.observe(this.episodes.el);
-    this.drawables.set("episodes", { canDraw: () => this.episodes.visible, draw: () => this.drawEpisodes() });
     this.diffSection = collapsible("Config differences", true, { "data-section": "config-diff" });
     this.diffSection.hidden = true;
     this.configSection = collapsible("Hyperparameters", this.view.openGroups.config ?? false, { "data-section": "config" });
@@ -275,7 +279,7 @@ export class Dashboard {
 
   private requestEpisodes(): void {
     this.episodes.dirty = true;
-    if (this.episodes.visible) this.scheduler.request(this.drawables.get("episodes")!);
+    if (this.episodes.visible) this.scheduler.request(this.episodesDrawable);
   }
 
   private drawEpisodes(): void {
@@ -287,7 +291,7 @@ export class Dashboard {
     for (const e of entries) {
       if (e.target === this.episodes.el) {
         this.episodes.visible = e.isIntersecting;
-        if (e.isIntersecting && this.episodes.dirty) this.scheduler.request(this.drawables.get("episodes")!);
+        if (e.isIntersecting && this.episodes.dirty) this.scheduler.request(this.episodesDrawable);
         continue;
       }
       const id = (e.target as HTMLElement).dataset.card;
