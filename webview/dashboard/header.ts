@@ -91,7 +91,7 @@ export class RunHeader {
       ["steps", `${fmtInt(steps)}${total ? ` / ${fmtInt(total)}` : ""} steps${pct !== undefined ? ` (${pct.toFixed(pct < 10 ? 1 : 0)}%)` : ""}`],
       ["rate", `${rate !== undefined ? fmtInt(rate) : "-"} steps/s`],
       ["eta", eta !== undefined ? `ETA ${fmtDuration(eta)}` : ""],
-      ["updates", `${fmtInt(updates ?? run.length)} updates`],
+      ["updates", `${fmtInt(updates ?? run.length)} update${(updates ?? run.length) === 1 ? "" : "s"}`],
       ["backend", `backend ${info.backend ?? "-"}`],
       ["seed", `seed ${info.seed ?? "-"}`],
       ["env-file", info.envFile ? (info.envFile.split(/[\\/]/).pop() ?? "") : ""],
