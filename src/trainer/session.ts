@@ -203,14 +203,11 @@ export class TrainingSession {
 
   /**
    * Sets up replays for the run (never fails the run: problems are logged and the run trains without replays).
-   * Python envs are not recorded yet: their copies live in the bridge's processes.
    */
   private startReplays(runDir: string, loaded: LoadedEnvFile, config: PPOConfig): void {
-    // Created even when replays are off, so that "record next episode" requests still work.
-    if ((loaded as { python?: unknown }).python) {
-      this.emit({ type: "log", level: "info", message: "replays: not recorded for Python envs yet" });
-      return;
-    }
+    // Created even when replays are off, so that "record next episode" requests still work. A Python env records on
+    // its own single-copy proxy (one more runner process, started at the first recording, closed with the run); its
+    // frames are the env's render() RGB arrays.
     try {
       this.replays = new TrainerReplays({
         runDir,
