@@ -286,7 +286,7 @@ export function makeProgram(): Command {
   const program = new Command();
   program
     .name("ppo-lab")
-    .description("Train and debug PPO agents on environment files (TensorFlow.js).")
+    .description("Train and debug PPO agents on environment files (TypeScript, JavaScript or Python).")
     .version(ppoLabVersion())
     // One line after an option error instead of the whole help (set per command below).
     .showHelpAfterError('(run "ppo-lab --help" for the commands)')
