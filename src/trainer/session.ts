@@ -29,6 +29,7 @@ import { checkLoadedEnv, stackLocation } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
 import { pythonVectorSpec } from "../envs/python/load";
 import { PythonVectorEnv } from "../envs/python/python-env";
+import { GRPO } from "../core/grpo/grpo";
 import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
 import { CheckpointError, assertSameSpaces, ppoStateOf, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoints";
@@ -321,6 +322,11 @@ export class TrainingSession {
     if (loaded.python && config.rewardModel) {
       throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
     }
+    if (loaded.python && config.algorithm === "grpo") {
+      throw new ConfigError("the configuration", [`algorithm "grpo" is not supported for Python envs yet (${loaded.file}); use "ppo"`]);
+    }
+    // GRPO runs one group of groupSize env copies (reset together with one seed per group).
+    const envCopies = config.algorithm === "grpo" ? config.grpo.groupSize : config.nEnvs;
     let vecEnv: VectorEnv;
     try {
       vecEnv = loaded.python
@@ -332,7 +338,7 @@ export class TrainingSession {
             config.nEnvs,
             config.nEnvProcesses,
           )
-        : new SyncVectorEnv(this.withLearnedReward(makeEnvs(loaded, config), config, req.cwd));
+        : new SyncVectorEnv(this.withLearnedReward(makeEnvs(loaded, { ...config, nEnvs: envCopies }), config, req.cwd));
     } catch (e) {
       if (e instanceof EnvLoadError || e instanceof RlhfError) throw e;
       const loc = stackLocation(e, loaded.file);
@@ -347,7 +353,7 @@ export class TrainingSession {
     }
     const envName = builtinIdOf(loaded.file) ?? path.basename(loaded.file).replace(/\.[^.]+$/, "");
     try {
-      this.ppo = new PPO(vecEnv, config);
+      this.ppo = config.algorithm === "grpo" ? new GRPO(vecEnv, config) : new PPO(vecEnv, config);
     } catch (e) {
       vecEnv.close();
       const loc = stackLocation(e, loaded.file);

@@ -175,6 +175,11 @@ export interface VectorEnv {
   readonly nEnvs: number;
   /** Resets every copy, env i with seed `seed + i`. @returns `[nEnvs * obsDim]` */
   reset(seed: number): Float32Array;
+  /**
+   * Resets env i with `seeds[i]` (GRPO resets a whole group with one seed so its rollouts start from the same state).
+   * Optional: vector envs without it cannot run GRPO. @returns `[nEnvs * obsDim]`
+   */
+  resetEach?(seeds: readonly number[]): Float32Array;
   /** Steps every copy with its stored action row and auto-resets finished ones. */
   step(actions: Float32Array, actionDim: number): VectorStepResult;
   close(): void;
@@ -254,8 +259,14 @@ export class SyncVectorEnv implements VectorEnv {
 
   /** Resets every copy, env i with seed `seed + i`. @returns `[nEnvs * obsDim]` */
   reset(seed: number): Float32Array {
+    return this.resetEach(this.envs.map((_, i) => seed + i));
+  }
+
+  /** Resets env i with `seeds[i]`. @throws RangeError when there is not one seed per env. */
+  resetEach(seeds: readonly number[]): Float32Array {
+    if (seeds.length !== this.envs.length) throw new RangeError(`resetEach: ${seeds.length} seeds for ${this.envs.length} envs`);
     this.envs.forEach((env, i) => {
-      const r = env.reset({ seed: seed + i });
+      const r = env.reset({ seed: seeds[i] });
       this.checkResetResult(r, i);
       this.encoder.encode(r.observation, this.current, i * this.obsDim, `reset() of env ${i}`);
       this.readMask((r as { info?: unknown }).info, i, `reset() of env ${i}`);

@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject } from "ajv";
 import { DEFAULT_DIAGNOSTICS, DIAGNOSTICS_SCHEMA, type DiagnosticsSettings } from "../diagnostics/settings";
 import { DEFAULT_REPLAYS, REPLAYS_SCHEMA, type ReplaySettings } from "../replay/settings";
 import { DEFAULT_KL_PENALTY, KL_PENALTY_SCHEMA, type KlPenaltyConfig } from "./kl-controller";
+import { DEFAULT_GRPO, GRPO_SCHEMA, type GrpoSettings } from "../grpo/settings";
 
 export type Schedule = "constant" | "linear";
 
@@ -98,6 +99,13 @@ export interface PPOConfig {
   whitenRewards: boolean;
   /** Initialise the value head's weights to zero ("The N Implementation Details of RLHF with PPO"). */
   zeroInitValueHead: boolean;
+  /**
+   * "ppo" (PPO-Clip with a critic) or "grpo" (critic-free, group-normalised returns; src/core/grpo/grpo.ts). GRPO runs
+   * `grpo.groupSize` env copies (nEnvs is then the batch's share: the batch holds at least nEnvs * nSteps steps).
+   */
+  algorithm: "ppo" | "grpo";
+  /** GRPO settings (merged key by key over the layers below). */
+  grpo: GrpoSettings;
 }
 
 /**
@@ -148,6 +156,8 @@ export const DEFAULT_CONFIG: PPOConfig = {
   initFrom: null,
   whitenRewards: false,
   zeroInitValueHead: false,
+  algorithm: "ppo",
+  grpo: DEFAULT_GRPO,
 };
 
 /**
@@ -324,6 +334,8 @@ export const CONFIG_SCHEMA = {
     initFrom: { anyOf: [{ type: "string", minLength: 1 }, { type: "null" }], description: "Start from this checkpoint folder or run directory (fine-tuning); null = fresh weights." },
     whitenRewards: { type: "boolean", description: "Divide each rollout's rewards by their std (no mean shift), as RLHF reward whitening." },
     zeroInitValueHead: { type: "boolean", description: "Zero-initialise the value head (RLHF practice)." },
+    algorithm: { enum: ["ppo", "grpo"], description: "ppo: PPO-Clip with a critic; grpo: critic-free GRPO with group-normalised returns." },
+    grpo: GRPO_SCHEMA,
   },
 } as const;
 
@@ -435,7 +447,9 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
             ? { ...config.replays, ...(v as Partial<ReplaySettings>) }
             : k === "klPenalty"
               ? { ...config.klPenalty, ...(v as Partial<KlPenaltyConfig>) }
-              : v;
+              : k === "grpo"
+                ? { ...config.grpo, ...(v as Partial<GrpoSettings>) }
+                : v;
       (config as unknown as Record<string, unknown>)[k] = structuredClone(merged);
       sources[k as keyof PPOConfig] = layer.kind;
     }

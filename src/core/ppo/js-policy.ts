@@ -36,6 +36,8 @@ export interface MinibatchArrays {
   oldValues: Float32Array;
   /** `[M * maskDim]` invalid-action masks (1 = allowed), or undefined. */
   masks?: Float32Array;
+  /** `[M]` log pi_ref(a|s) of a frozen reference policy (GRPO's KL term), or undefined. */
+  refLogProbs?: Float32Array;
 }
 
 /** The coefficients of the PPO loss (names as in PPOConfig). */
@@ -50,6 +52,11 @@ export interface LossCoefficients {
    * (r - 1) - log r (Schulman et al. 2017 section 4; Schulman, "Approximating KL divergence"); 0 or absent = off.
    */
   klCoef?: number;
+  /**
+   * GRPO's KL-to-reference coefficient: adds beta * mean(rho - log rho - 1), rho = pi_ref / pi (Shao et al. 2024,
+   * DeepSeekMath eq. 4, the k3 estimator of KL(pi || pi_ref)); needs `refLogProbs`. 0 or absent = off.
+   */
+  refKlCoef?: number;
 }
 
 /** Statistics of one loss evaluation, in the order of ppo.ts's metric vector. */
@@ -62,6 +69,8 @@ export interface LossStats {
   clipFraction: number;
   ratioMin: number;
   ratioMax: number;
+  /** Mean k3 estimate of KL(pi || pi_ref) over the minibatch (NaN without reference log-probs). */
+  refKl?: number;
 }
 
 type Kind = "categorical" | "multi-categorical" | "bernoulli" | "gaussian";
@@ -345,6 +354,9 @@ export class JsActorCritic implements PolicyNetwork {
     const invM = 1 / m;
     const gEnt = -c.entCoef * invM;
     const klCoef = c.klCoef ?? 0;
+    const refKlCoef = c.refKlCoef ?? 0;
+    const refLp = b.refLogProbs;
+    let refKlSum = 0;
     const masks = b.masks && this.maskDim > 0 ? b.masks : undefined;
     const gaussian = this.kind === "gaussian";
     const dLogStd = gaussian ? new Float64Array(n) : undefined;
@@ -400,7 +412,14 @@ export class JsActorCritic implements PolicyNetwork {
       pgSum += pg1 >= pg2 ? pg1 : pg2;
       const dRatio = pg1 >= pg2 || (ratio >= lo && ratio <= hi) ? -adv : 0;
       // d/dlogpi of beta * ((r - 1) - log r) = beta * (r - 1): the PPO-penalty term.
-      const gLogp = (dRatio * ratio + klCoef * (ratio - 1)) * invM;
+      let gLogp = (dRatio * ratio + klCoef * (ratio - 1)) * invM;
+      if (refLp) {
+        // d/dlogpi of beta * (rho - log rho - 1), rho = exp(logpi_ref - logpi): beta * (1 - rho).
+        const logRho = refLp[i] - logp;
+        const rho = Math.exp(logRho);
+        refKlSum += rho - logRho - 1;
+        gLogp += refKlCoef * (1 - rho) * invM;
+      }
       k1Sum += -logRatio;
       k3Sum += ratio - 1 - logRatio;
       if (Math.abs(ratio - 1) > eps) clipped++;
@@ -478,6 +497,7 @@ export class JsActorCritic implements PolicyNetwork {
       clipFraction: clipped * invM,
       ratioMin,
       ratioMax,
+      refKl: refLp ? refKlSum * invM : NaN,
     };
   }
 

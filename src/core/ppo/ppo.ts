@@ -50,6 +50,8 @@ export interface UpdateMetrics {
   kl_to_reference?: number;
   /** Mean per-step KL penalty added to the reward, -beta * kl (RLHF's non-score reward). */
   non_score_reward?: number;
+  /** GRPO: share of groups whose rollouts all got the same return (no learning signal from them). */
+  zero_advantage_fraction?: number;
   action_saturation?: number;
   // Extra inputs of the diagnostics rules (src/core/diagnostics), computed in JS from data already on the JS side:
   /** Mean of the raw env rewards of this rollout (before reward normalisation), `[nSteps * nEnvs]` values. */
@@ -135,7 +137,10 @@ export class PPO {
   readonly engine: "js" | "tfjs";
   private readonly tfModel?: { policy: ActorCritic; optimizer: Adam };
   private readonly jsModel?: { policy: JsActorCritic; optimizer: JsAdam };
-  readonly buffer: RolloutBuffer;
+  /** The rollout's samples (GRPO replaces it each iteration: its batch size varies with episode lengths). */
+  buffer: RolloutBuffer;
+  /** `[buffer.size]` log pi_ref(a|s) per sample for a loss-level KL term (GRPO), or undefined. */
+  protected refLogProbs: Float32Array | undefined;
   readonly obsNormalizer: ObservationNormalizer | undefined;
   readonly rewardScaler: RewardScaler | undefined;
   readonly rng: Rng;
@@ -145,17 +150,17 @@ export class PPO {
   /** The most recent finished episodes, oldest first, capped at `statsWindowSize`. */
   readonly episodeWindow: EpisodeRecord[] = [];
   lastMinibatchStats: MinibatchStats[] = [];
-  private obs: Float32Array; // normalised current observations [N * obsDim]
+  protected obs: Float32Array; // normalised current observations [N * obsDim]
   private readonly numUpdates: number;
   private saturationCount = 0;
   private saturationTotal = 0;
   /** Raw reward / observation statistics of the current rollout (see the UpdateMetrics fields of the same names). */
-  private rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
+  protected rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(0) };
   private startTime: number;
   /** The KL penalty's coefficient beta and its controller (`klPenalty`; off unless configured). */
   readonly klController: KlController;
   /** The frozen reference policy of `klPenalty.against = "reference"` (see {@link setReferencePolicy}). */
-  private reference: PolicySnapshot | undefined;
+  protected reference: PolicySnapshot | undefined;
   /** Sum of per-step KL(pi || pi_ref) estimates over the current rollout and its step count. */
   private refKl = { sum: 0, count: 0 };
   /** Reused per-step buffers of the rollout (no allocation per vector step for these). */
@@ -215,18 +220,23 @@ export class PPO {
   }
 
   /** beta of the PPO-penalty term in the loss (0 unless `klPenalty` is on and measured against the old policy). */
+  /** Coefficient of the loss-level KL-to-reference term (GRPO overrides; 0 for PPO). */
+  protected lossRefKlCoef(): number {
+    return 0;
+  }
+
   private lossKlCoef(): number {
     const k = this.config.klPenalty;
     return k.mode !== "off" && k.against === "old" ? this.klController.value : 0;
   }
 
-  private normalizeObs(raw: Float32Array, batch: number, update: boolean): Float32Array {
+  protected normalizeObs(raw: Float32Array, batch: number, update: boolean): Float32Array {
     if (!this.obsNormalizer) return raw;
     if (update) this.obsNormalizer.rms.update(raw, batch);
     return this.obsNormalizer.normalize(raw, batch, new Float32Array(raw.length));
   }
 
-  private drawNoise(batch: number): Float32Array {
+  protected drawNoise(batch: number): Float32Array {
     const n = batch * this.policy.noiseDim;
     if (this.noise.length !== n) this.noise = new Float32Array(n);
     const noise = this.noise;
@@ -375,7 +385,8 @@ export class PPO {
    *   L = -mean(min(r A, clip(r, 1-eps, 1+eps) A)) + c_v * L_V - c_ent * mean(H),  r = exp(logpi - logpi_old)
    *   L_V = 0.5 mean((V - R)^2), or with value clipping 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2))
    * KL estimators (Schulman, "Approximating KL divergence"): k1 = mean(-log r), k3 = mean((r - 1) - log r).
-   * With `klCoef` = beta > 0 the loss adds beta * k3 (PPO-penalty, Schulman et al. 2017 section 4).
+   * With `klCoef` = beta > 0 the loss adds beta * k3 (PPO-penalty, Schulman et al. 2017 section 4); with
+   * `refLogProbs` and `refKlCoef` > 0 it adds GRPO's KL to the reference policy (DeepSeekMath eq. 4).
    * Shapes: obs `[M, obsDim]`, actions `[M]` or `[M, d]`, the rest `[M]`.
    * @returns the scalar loss and a `[8]` vector (pg, vf, entropy, k3, k1, clipfrac, ratioMin, ratioMax) kept alive.
    */
@@ -389,6 +400,8 @@ export class PPO {
     clipRange: number,
     masks?: tf.Tensor2D,
     klCoef = 0,
+    refLogProbs?: tf.Tensor1D,
+    refKlCoef = 0,
   ): { loss: tf.Scalar; stats: tf.Tensor1D } {
     const policy = this.tfPolicy();
     const dist = policy.distribution(obs, masks);
@@ -413,6 +426,11 @@ export class PPO {
     const k3 = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
     let loss = tf.add(tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)), tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
     if (klCoef > 0) loss = tf.add(loss, tf.mul(klCoef, k3)) as tf.Scalar; // PPO-penalty: + beta * KL(pi_old || pi)
+    if (refLogProbs && refKlCoef > 0) {
+      // GRPO: + beta * mean(rho - log rho - 1), rho = pi_ref / pi (DeepSeekMath eq. 4).
+      const logRho = tf.sub(refLogProbs, newLogProbs);
+      loss = tf.add(loss, tf.mul(refKlCoef, tf.mean(tf.sub(tf.sub(tf.exp(logRho), logRho), 1)))) as tf.Scalar;
+    }
     const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), "float32"));
     const stats = tf.stack([pgLoss, vfLoss, entropy, k3, k1, clipFrac, tf.min(ratio), tf.max(ratio)]) as tf.Tensor1D;
     return { loss, stats };
@@ -432,7 +450,8 @@ export class PPO {
     const { policy, optimizer } = this.jsModel as { policy: JsActorCritic; optimizer: JsAdam };
     const { clipRangeVf, entCoef, vfCoef, maxGradNorm } = this.config;
     const klCoef = this.lossKlCoef();
-    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef, klCoef }); // loss.backward()
+    const refKlCoef = this.lossRefKlCoef();
+    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef, klCoef, refKlCoef }); // loss.backward()
     const gradNorm = clipGradNorm(policy.grads, maxGradNorm); // nn.utils.clip_grad_norm_
     optimizer.apply(lr); // optimizer.step()
     return { ...loss, gradNorm };
@@ -495,6 +514,8 @@ export class PPO {
     const mbRet = new Float32Array(mb);
     const mbOldV = new Float32Array(mb);
     const mbMask = useMasks ? new Float32Array(mb * md) : undefined;
+    const refAll = this.refLogProbs;
+    const mbRef = refAll ? new Float32Array(mb) : undefined;
     let epochsRun = 0;
     let stop = false;
     for (let epoch = 0; epoch < cfg.nEpochs && !stop; epoch++) {
@@ -510,6 +531,7 @@ export class PPO {
         const ret = mbRet.subarray(0, m);
         const oldV = mbOldV.subarray(0, m);
         const maskArr = mbMask?.subarray(0, m * md);
+        const refArr = mbRef?.subarray(0, m);
         let mean = 0;
         for (let k = 0; k < m; k++) {
           const i = indices[start + k];
@@ -519,6 +541,7 @@ export class PPO {
           ret[k] = returns[i];
           oldV[k] = b.values[i];
           if (maskArr) maskArr.set(b.masks.subarray(i * md, (i + 1) * md), k * md);
+          if (refArr) refArr[k] = (refAll as Float32Array)[i];
           mean += advantages[i];
         }
         mean /= m;
@@ -535,7 +558,7 @@ export class PPO {
           for (let k = 0; k < m; k++) adv[k] = advantages[indices[start + k]];
         }
         if (this.jsModel) {
-          const batch = { obs: obsArr, actions: actArr, oldLogProbs: oldLp, advantages: adv, returns: ret, oldValues: oldV, masks: maskArr };
+          const batch = { obs: obsArr, actions: actArr, oldLogProbs: oldLp, advantages: adv, returns: ret, oldValues: oldV, masks: maskArr, refLogProbs: refArr };
           collected.push({ epoch, ...this.gradientStepJs(batch, m, clipRange, lr) });
           continue;
         }
@@ -551,7 +574,8 @@ export class PPO {
           let lossStats: tf.Tensor1D | undefined;
           const vars = policy.params.map((p) => p.variable);
           const { grads } = tf.variableGrads(() => {
-            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT, this.lossKlCoef());
+            const refT = refArr ? tf.tensor1d(refArr) : undefined;
+            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT, this.lossKlCoef(), refT, this.lossRefKlCoef());
             lossStats = tf.keep(r.stats);
             return r.loss;
           }, vars);

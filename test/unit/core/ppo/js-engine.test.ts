@@ -82,7 +82,7 @@ function minibatch(space: Space, jsp: JsActorCritic, masked: boolean, seed = 7):
 }
 
 /** TF.js autograd of the tfjs engine's `ppoLoss` for this minibatch. */
-function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number, klCoef = 0) {
+function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number, klCoef = 0, refKlCoef = 0) {
   const fakePpo = Object.assign(Object.create(PPO.prototype) as object, { policy: tfp, tfModel: { policy: tfp }, config }) as unknown as PPO;
   return tf.tidy(() => {
     const d = tfp.obsDim;
@@ -101,6 +101,8 @@ function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, cl
         clipRange,
         b.masks ? tf.tensor2d(b.masks, [M, tfp.maskDim]) : undefined,
         klCoef,
+        b.refLogProbs ? tf.tensor1d(b.refLogProbs) : undefined,
+        refKlCoef,
       );
       stats = tf.keep(r.stats);
       return r.loss;
@@ -172,6 +174,23 @@ for (const { name, space } of SPACES) {
     let diff = 0;
     for (let i = 0; i < withKl.length; i++) diff = Math.max(diff, Math.abs(withKl[i] - jsp.grads[i]));
     assert.ok(diff > 1e-4, `KL term moves the gradient (max change ${diff})`);
+    tfp.dispose();
+  });
+}
+
+for (const { name, space } of SPACES) {
+  test(`js gradients match TF.js autograd with GRPO's KL-to-reference term: ${name}`, () => {
+    const { tfp, jsp } = pair(space, options());
+    const config = { ...DEFAULT_CONFIG, vfCoef: 0 };
+    const b = minibatch(space, jsp, false);
+    // Reference log-probs near the old ones, so rho = pi_ref / pi spreads on both sides of 1.
+    b.refLogProbs = Float32Array.from(b.oldLogProbs, (lp, i) => lp + 0.3 * Math.sin(i + 1));
+    const expected = tfGradients(tfp, b, config, 0.2, 0, 2);
+    const s = jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf: null, entCoef: 0, vfCoef: 0, refKlCoef: 2 });
+    assert.ok(Number.isFinite(s.refKl) && (s.refKl as number) > 0, `k3 estimate of KL(pi || pi_ref) ${s.refKl}`);
+    for (const spec of jsp.paramSpecs) {
+      assertClose(jsp.grads.subarray(spec.offset, spec.offset + spec.size), expected.grads[spec.name], `d loss / d ${spec.name} (refKlCoef 2)`);
+    }
     tfp.dispose();
   });
 }

@@ -1,0 +1,169 @@
+/**
+ * GRPO, Group Relative Policy Optimization (Shao et al. 2024, "DeepSeekMath", section 4.1), on episodic envs: for
+ * each group, the G env copies are reset with the same seed so their rollouts start from the same state, each runs one
+ * whole episode with the current policy, and every step of rollout i gets the group-normalised return
+ * A_i = (R_i - mean(R)) / (std(R) + eps) (advantages.ts). No critic: the loss is PPO's clipped surrogate on these
+ * advantages plus beta * KL(pi || pi_ref) to a frozen reference policy (eq. 3-4), with the same epochs / minibatches,
+ * Adam, gradient clipping and schedules as PPO (ppo.ts).
+ */
+import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
+import { RolloutBuffer } from "../ppo/buffer";
+import type { PPOConfig } from "../ppo/config";
+import { PPO, type UpdateMetrics } from "../ppo/ppo";
+import { groupAdvantages } from "./advantages";
+export { DEFAULT_GRPO, GRPO_SCHEMA, type GrpoSettings } from "./settings";
+
+/** The env cannot run GRPO (no per-copy seeding, or episodes that never end). */
+export class GrpoError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GrpoError";
+  }
+}
+
+/** GRPO as a PPO whose rollout, advantages and loss follow the file header; checkpoints and metrics are PPO's. */
+export class GRPO extends PPO {
+  private groupCounter = 0;
+  private zeroAdvantageFraction = NaN;
+  private advantagesOfBatch = new Float32Array(0);
+  private refKlOfRollout = NaN;
+
+  /**
+   * @param env a vector env of exactly `config.grpo.groupSize` copies that supports `resetEach`
+   * @throws GrpoError when the env cannot run GRPO.
+   */
+  constructor(env: VectorEnv, config: PPOConfig, now: () => number = Date.now) {
+    if (!env.resetEach) throw new GrpoError("GRPO resets a whole group with one seed, which this env (a Python env) does not support yet");
+    if (env.nEnvs !== config.grpo.groupSize) {
+      throw new GrpoError(`GRPO runs groupSize = ${config.grpo.groupSize} env copies, but the vector env has ${env.nEnvs}`);
+    }
+    // No critic (vfCoef 0) and no second advantage normalisation: group normalisation is the whole baseline.
+    super(env, { ...config, vfCoef: 0, normalizeAdvantage: false }, now);
+    if (!this.reference) this.setReferencePolicy(this.policy);
+  }
+
+  protected override lossRefKlCoef(): number {
+    return this.config.grpo.klCoef;
+  }
+
+  /**
+   * Groups of G whole episodes, each group from one seed, until the batch holds at least nEnvs * nSteps steps.
+   * Steps an env takes after its episode ended (while the rest of its group finishes) are not kept.
+   * @throws GrpoError when a rollout runs past `grpo.maxRolloutSteps`.
+   */
+  override collectRollout(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): void {
+    const env = this.env;
+    const g = env.nEnvs;
+    const d = env.obsDim;
+    const a = this.policy.actionDim;
+    const md = this.policy.maskDim;
+    const target = this.config.nEnvs * this.config.nSteps;
+    const ref = this.reference;
+    const obsRows: Float32Array[] = [];
+    const actRows: Float32Array[] = [];
+    const maskRows: Float32Array[] = [];
+    const logProbs: number[] = [];
+    const refLogProbs: number[] = [];
+    const values: number[] = [];
+    const rolloutOfStep: number[] = [];
+    const returns: number[] = [];
+    let refKlSum = 0;
+    const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
+    while (logProbs.length < target) {
+      const seed = (this.config.seed * 1_000_003 + 7919 * ++this.groupCounter) % 2_147_483_647;
+      const resetEach = env.resetEach as (seeds: readonly number[]) => Float32Array;
+      let obs = this.normalizeObs(resetEach.call(env, new Array<number>(g).fill(seed)), g, true);
+      const firstRollout = returns.length;
+      const active = new Uint8Array(g).fill(1);
+      const ret = new Float64Array(g);
+      const len = new Int32Array(g);
+      for (let e = 0; e < g; e++) returns.push(0);
+      let left = g;
+      while (left > 0) {
+        const masks = env.masksSeen && md > 0 ? env.masks : undefined;
+        const out = this.policy.act(obs, g, this.drawNoise(g), false, masks);
+        for (let e = 0; e < g; e++) {
+          if (!active[e]) continue;
+          const o = obs.slice(e * d, (e + 1) * d);
+          const act = out.actions.slice(e * a, (e + 1) * a);
+          const m = masks ? masks.slice(e * md, (e + 1) * md) : undefined;
+          obsRows.push(o);
+          actRows.push(act);
+          if (md > 0) maskRows.push(m ?? new Float32Array(md).fill(1));
+          logProbs.push(out.logProbs[e]);
+          values.push(out.values[e]);
+          const rlp = ref ? ref.logProb(o, act, m) : out.logProbs[e];
+          refLogProbs.push(rlp);
+          refKlSum += out.logProbs[e] - rlp;
+          rolloutOfStep.push(firstRollout + e);
+        }
+        const step = env.step(out.actions, a);
+        for (let e = 0; e < g; e++) {
+          if (!active[e]) continue;
+          const r = step.rewards[e];
+          ret[e] += r;
+          len[e] += 1;
+          rs.rewardSum += r;
+          rs.rewardSumSq += r * r;
+          rs.count += 1;
+          for (let j = 0; j < d; j++) {
+            const v = step.observations[e * d + j];
+            rs.obsSq[j] += v * v;
+            if (Math.abs(v) > rs.obsAbsMax) rs.obsAbsMax = Math.abs(v);
+          }
+          if (step.terminated[e] || step.truncated[e]) {
+            active[e] = 0;
+            left--;
+            rs.terminated += step.terminated[e];
+            rs.truncated += step.truncated[e] && !step.terminated[e] ? 1 : 0;
+            returns[firstRollout + e] = ret[e];
+            this.totalTimesteps += len[e];
+            const ep: EpisodeRecord = { envIndex: e, return: ret[e], length: len[e], terminated: step.terminated[e] === 1, truncated: step.truncated[e] === 1 };
+            this.episodeWindow.push(ep);
+            if (this.episodeWindow.length > this.config.statsWindowSize) this.episodeWindow.shift();
+            onEpisode?.(ep, this.totalTimesteps);
+          } else if (len[e] >= this.config.grpo.maxRolloutSteps) {
+            throw new GrpoError(
+              `a GRPO rollout ran ${len[e]} steps without ending; GRPO scores whole episodes, so give the env a time limit (maxEpisodeSteps) or raise grpo.maxRolloutSteps`,
+            );
+          }
+        }
+        obs = this.normalizeObs(step.observations, g, true);
+      }
+    }
+    const adv = groupAdvantages(returns, g, this.config.grpo.scaleByStd);
+    this.zeroAdvantageFraction = adv.zeroAdvantageFraction;
+    const size = logProbs.length;
+    const buf = new RolloutBuffer(size, 1, d, a, md);
+    this.advantagesOfBatch = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      buf.observations.set(obsRows[i], i * d);
+      buf.actions.set(actRows[i], i * a);
+      if (md > 0) buf.masks.set(maskRows[i], i * md);
+      buf.logProbs[i] = logProbs[i];
+      buf.values[i] = values[i];
+      this.advantagesOfBatch[i] = adv.advantages[rolloutOfStep[i]];
+    }
+    this.buffer = buf;
+    this.refLogProbs = Float32Array.from(refLogProbs);
+    this.refKlOfRollout = size ? refKlSum / size : NaN;
+  }
+
+  /** Group-normalised returns of the rollouts, per step; the "returns" are the same numbers (no critic is fit). */
+  override computeAdvantages(): { advantages: Float32Array; returns: Float32Array } {
+    return { advantages: this.advantagesOfBatch, returns: Float32Array.from(this.advantagesOfBatch) };
+  }
+
+  /**
+   * One GRPO iteration: PPO's iterate with the rollout and advantages above, plus `zero_advantage_fraction` (share of
+   * groups with identical returns: no learning signal), `kl_to_reference` (mean per-step log pi - log pi_ref of the
+   * rollout) and `kl_coef` (the loss's beta).
+   */
+  override iterate(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): UpdateMetrics {
+    const metrics = super.iterate(onEpisode);
+    metrics.zero_advantage_fraction = this.zeroAdvantageFraction;
+    metrics.kl_to_reference = this.refKlOfRollout;
+    metrics.kl_coef = this.config.grpo.klCoef;
+    return metrics;
+  }
+}

@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Env } from "../../../../src/core/env";
+import { SyncVectorEnv, type VectorEnv } from "../../../../src/core/envs/vector-env";
+import { GRPO, GrpoError } from "../../../../src/core/grpo/grpo";
+import { resolveConfig, type PPOConfig } from "../../../../src/core/ppo/config";
+
+/** Start state from the seed; episodes of 3 steps; reward = action (Discrete(2)) unless `flat`. */
+class Seeded implements Env {
+  observationSpace = { type: "Box" as const, low: [0], high: [1e9] };
+  actionSpace = { type: "Discrete" as const, n: 2 };
+  static starts: number[] = [];
+  private t = 0;
+  private s = 0;
+  constructor(private readonly flat: boolean) {}
+  reset(options?: { seed?: number }) {
+    this.t = 0;
+    this.s = options?.seed ?? 0;
+    Seeded.starts.push(this.s);
+    return { observation: [this.s % 1000] };
+  }
+  step(action: number | number[]) {
+    this.t++;
+    return { observation: [this.s % 1000], reward: this.flat ? 1 : (action as number), terminated: this.t >= 3, truncated: false };
+  }
+}
+
+function config(over: Partial<PPOConfig> = {}): PPOConfig {
+  return resolveConfig([
+    {
+      kind: "flag",
+      label: "test",
+      values: { algorithm: "grpo", grpo: { groupSize: 4, klCoef: 0.04, scaleByStd: true, maxRolloutSteps: 100 }, nEnvs: 4, nSteps: 6, batchSize: 8, nEpochs: 2, seed: 3, ...over },
+    },
+  ]).config;
+}
+
+test("every rollout of a group starts from the group's seed; advantages carry the learning signal", () => {
+  Seeded.starts = [];
+  const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))), config());
+  Seeded.starts = [];
+  const m = grpo.iterate();
+  // 24 steps wanted, 12 steps per group of four 3-step episodes: two groups, each reset with one seed for all copies.
+  // Auto-resets after an episode pass no seed (start 0); the group resets pass the group's seed to all four copies.
+  const seeded = Seeded.starts.filter((x) => x !== 0);
+  assert.equal(seeded.length, 8, "two group resets of 4 copies");
+  assert.equal(new Set(seeded.slice(0, 4)).size, 1);
+  assert.equal(new Set(seeded.slice(4)).size, 1);
+  assert.notEqual(seeded[0], seeded[4], "the next group has another seed");
+  assert.equal(m.total_timesteps, 24);
+  assert.equal(grpo.buffer.size, 24);
+  assert.ok(m.zero_advantage_fraction !== undefined && m.zero_advantage_fraction < 1);
+  assert.ok(Math.abs(m.kl_to_reference as number) < 1e-4, "the first rollout's policy is the reference");
+  assert.equal(m.kl_coef, 0.04);
+  grpo.dispose();
+});
+
+test("groups whose rollouts all score the same carry no signal: zero_advantage_fraction 1, no policy change", () => {
+  const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(true))), config({ grpo: { groupSize: 4, klCoef: 0, scaleByStd: true, maxRolloutSteps: 100 } }));
+  const before = grpo.policy.getWeights()["actor/0/kernel"].data.slice();
+  const m = grpo.iterate();
+  assert.equal(m.zero_advantage_fraction, 1);
+  assert.deepEqual(Array.from(grpo.policy.getWeights()["actor/0/kernel"].data), Array.from(before));
+  grpo.dispose();
+});
+
+test("GRPO refuses envs it cannot run, with a clear message", () => {
+  const envs = new SyncVectorEnv(Array.from({ length: 2 }, () => new Seeded(false)));
+  assert.throws(() => new GRPO(envs, config()), (e: unknown) => e instanceof GrpoError && /groupSize = 4/.test((e as Error).message));
+  const noResetEach = Object.assign(Object.create(Object.getPrototypeOf(envs)) as object, envs, { resetEach: undefined }) as unknown as VectorEnv;
+  assert.throws(() => new GRPO(noResetEach, config({ grpo: { groupSize: 2, klCoef: 0, scaleByStd: true, maxRolloutSteps: 100 } })), /does not support/);
+  class Endless extends Seeded {
+    override step() {
+      return { observation: [0], reward: 0, terminated: false, truncated: false };
+    }
+  }
+  const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Endless(false))), config());
+  assert.throws(() => grpo.iterate(), /without ending; GRPO scores whole episodes/);
+  grpo.dispose();
+});
