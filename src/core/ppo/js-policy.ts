@@ -488,12 +488,15 @@ export class JsActorCritic implements PolicyNetwork {
         h[this.gradBase + this.logStdOffset + j] = s >= lo && s <= hi ? dLogStd[j] : 0;
       }
     }
+    // Reported in float32, as the TF.js engine and PyTorch compute them: a loss beyond float32's range is Infinity
+    // there, and the NaN guard must see the same (the sums above run in float64).
+    const f = Math.fround;
     return {
-      pgLoss: pgSum * invM,
-      valueLoss: 0.5 * vfSum * invM,
-      entropy: entSum * invM,
-      approxKl: k3Sum * invM,
-      oldApproxKl: k1Sum * invM,
+      pgLoss: f(pgSum * invM),
+      valueLoss: f(0.5 * vfSum * invM),
+      entropy: f(entSum * invM),
+      approxKl: f(k3Sum * invM),
+      oldApproxKl: f(k1Sum * invM),
       clipFraction: clipped * invM,
       ratioMin,
       ratioMax,
