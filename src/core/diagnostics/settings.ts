@@ -69,6 +69,11 @@ export interface DiagnosticsSettings {
   noEpisodeStepsPerEnv: number;
   /** `advantage_std` below this times the reward scale (max(1, |mean|, std) of the raw rewards) fires `signal.zero-advantage`. Default 1e-4 (calibrated). */
   advantageStdMin: number;
+  /**
+   * GRPO: a median `zero_advantage_fraction` (share of groups whose rollouts all got the same return) at or above this
+   * over `window` updates fires `signal.no-learning-signal`. Default 0.9: nine groups in ten teach nothing.
+   */
+  zeroAdvantageFractionMax: number;
   /** Updates without a new best `ep_rew_mean` (and well below the best episode seen) that fire `return.plateau`. Default 50. */
   plateauUpdates: number;
   /** A drop of `ep_rew_mean` from its best by more than this fraction of its range (best - worst) fires `return.regression`. Default 0.5. */
@@ -99,6 +104,7 @@ export const DEFAULT_DIAGNOSTICS: DiagnosticsSettings = {
   ratioTolerance: 1e-3,
   noEpisodeStepsPerEnv: 2000,
   advantageStdMin: 1e-4,
+  zeroAdvantageFractionMax: 0.9,
   plateauUpdates: 50,
   regressionFraction: 0.5,
   obsScaleThreshold: 10,
@@ -135,6 +141,7 @@ export const DIAGNOSTICS_SCHEMA = {
     ratioTolerance: { ...positive, description: "|ratio - 1| on the first minibatch above this fires ratio.not-one." },
     noEpisodeStepsPerEnv: { ...count, description: "Steps per env copy without a finished episode that fire signal.no-episodes." },
     advantageStdMin: { ...positive, description: "advantage_std below this (relative to the reward scale) fires signal.zero-advantage." },
+    zeroAdvantageFractionMax: { ...fraction, description: "GRPO: a median zero_advantage_fraction at or above this fires signal.no-learning-signal." },
     plateauUpdates: { ...count, description: "Updates without a new best ep_rew_mean that fire return.plateau." },
     regressionFraction: { ...fraction, description: "A drop from the best ep_rew_mean by this fraction of its range fires return.regression." },
     obsScaleThreshold: { ...positive, description: "Raw observation RMS above this fires obs.scale when normalizeObservation is off." },

@@ -190,4 +190,43 @@ export const obsScale: Rule = {
   },
 };
 
-export const SIGNAL_RULES: Rule[] = [constantReward, zeroAdvantage, noEpisodes, obsScale];
+/**
+ * `signal.no-learning-signal` (GRPO runs): the median `zero_advantage_fraction` over the last `window` updates is at
+ * least `zeroAdvantageFractionMax` (0.9): in nearly every group all G rollouts got the same return, so their
+ * group-normalised advantages are all zero and the update learns (almost) nothing. This is the failure ZPPO addresses
+ * (a group that always fails, or always succeeds, has no variance). The threshold is a share of groups, so it needs no
+ * calibration to the env's reward scale.
+ */
+export const noLearningSignal: Rule = {
+  id: "signal.no-learning-signal",
+  check(ctx) {
+    const { settings: s, config } = ctx;
+    if (config.algorithm !== "grpo" || ctx.history.length < s.window) return undefined;
+    const rows = tail(ctx.history, s.window);
+    const fractions = rows.map((r) => r.zero_advantage_fraction ?? NaN);
+    if (fractions.some((x) => !Number.isFinite(x))) return undefined;
+    const value = median(fractions);
+    if (!(value >= s.zeroAdvantageFractionMax)) return undefined;
+    const last = rows[rows.length - 1];
+    return {
+      severity: "warning",
+      title: `${fmt(100 * value)}% of GRPO groups have no learning signal (all rollouts got the same return)`,
+      explanation:
+        `In updates ${rows[0].update}-${last.update}, a median ${fmt(100 * value)}% of the groups of ${config.grpo.groupSize} ` +
+        `rollouts from the same start scored identical returns. GRPO's advantage is each rollout's return minus its ` +
+        `group's mean, so those groups contribute nothing to the gradient.`,
+      evidence: windowEvidence(rows, "zero_advantage_fraction", fractions, value, s.zeroAdvantageFractionMax, "above", medianOf(s.window), {
+        groupSize: config.grpo.groupSize,
+        epRewMean: last.ep_rew_mean,
+      }),
+      suggestions: [
+        "make returns differ between rollouts: a denser or shaped reward, or more randomness (a larger grpo.groupSize, entCoef > 0)",
+        SPARSE_REWARD_NOTE,
+      ],
+      location: ctx.locate?.("step"),
+      source: "exact share of zero-variance groups (group-normalised advantages all zero); ZPPO's failure mode",
+    };
+  },
+};
+
+export const SIGNAL_RULES: Rule[] = [constantReward, zeroAdvantage, noEpisodes, obsScale, noLearningSignal];

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { constantReward, noEpisodes, obsScale, zeroAdvantage } from "../../../../src/core/diagnostics/rules/signal";
+import { constantReward, noEpisodes, noLearningSignal, obsScale, zeroAdvantage } from "../../../../src/core/diagnostics/rules/signal";
 import { config, history, runRule } from "./helpers";
 
 describe("signal.constant-reward", () => {
@@ -47,5 +47,16 @@ describe("obs.scale", () => {
     assert.equal(runRule(obsScale, rows).firedAt, 5);
     assert.equal(runRule(obsScale, rows, { config: config({ normalizeObservation: true }) }).firedAt, undefined);
     assert.equal(runRule(obsScale, history(10, () => ({ obs_rms_max: 3 }))).firedAt, undefined);
+  });
+});
+
+describe("signal.no-learning-signal", () => {
+  test("GRPO groups that all score the same fire; PPO runs and GRPO runs with varied groups do not", () => {
+    const grpo = config({ algorithm: "grpo" });
+    assert.equal(runRule(noLearningSignal, history(10, () => ({ zero_advantage_fraction: 1 })), { config: grpo }).firedAt, 5);
+    const fired = runRule(noLearningSignal, history(10, () => ({ zero_advantage_fraction: 0.95 })), { config: grpo });
+    assert.match(fired.findings[0].title, /95% of GRPO groups have no learning signal/);
+    assert.equal(runRule(noLearningSignal, history(10, () => ({ zero_advantage_fraction: 0.5 })), { config: grpo }).firedAt, undefined);
+    assert.equal(runRule(noLearningSignal, history(10, () => ({ zero_advantage_fraction: 1 })), { config: config({}) }).firedAt, undefined);
   });
 });
