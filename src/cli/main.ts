@@ -16,6 +16,7 @@ import { registerPolicyCommands } from "./policy-commands";
 import { registerRlhfCommands } from "./rlhf-commands";
 import { RlhfError } from "../core/rlhf/run-ratings";
 import { registerReplaysCommand } from "./replays-command";
+import { registerCompareCommand } from "./compare-command";
 import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
 import { BackendError } from "../trainer/backend";
@@ -318,6 +319,7 @@ export function makeProgram(): Command {
   registerPolicyCommands(program);
   registerReplaysCommand(program);
   registerRlhfCommands(program);
+  registerCompareCommand(program);
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run "ppo-lab ${cmd.name()} --help" for the options)`);
   return program;
 }
