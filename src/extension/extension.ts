@@ -12,6 +12,7 @@ import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
 import { DEFAULT_KL_PENALTY } from "../core/ppo/kl-controller";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
+import { compareAlgorithmsCommand } from "./compare-algorithms";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
 import { pickPythonEnv, resolvePythonInterpreter } from "./python-interpreter";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
@@ -389,6 +390,17 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     openDashboard(sources);
   });
+
+  const compareAlgorithms = compareAlgorithmsCommand(context, {
+    runs,
+    requireTrust,
+    pickEnv: (target, title) => pickEnv(target, title),
+    saveIfDirty,
+    cwdFor,
+    openDashboard,
+    log: (level, message) => log[level](message),
+  });
+  register("ppoLab.compareAlgorithms", (target?: vscode.Uri) => compareAlgorithms(target));
 
   register("ppoLab.newEnvFile", async () => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
