@@ -31,6 +31,8 @@ export const valueNotLearning: Rule = {
   id: "value.not-learning",
   check(ctx) {
     const { settings: s, config } = ctx;
+    // GRPO trains no critic (vfCoef 0), so its explained variance says nothing about the run.
+    if (config.algorithm === "grpo") return undefined;
     const h = ctx.history;
     const n = 2 * s.window;
     if (h.length < n || !pastWarmup(ctx)) return undefined;
@@ -81,6 +83,8 @@ export const valueLossExploding: Rule = {
   id: "value.loss-exploding",
   check(ctx) {
     const { settings: s, config } = ctx;
+    // GRPO trains no critic (vfCoef 0): its value_loss is that of an untrained head.
+    if (config.algorithm === "grpo") return undefined;
     const h = ctx.history;
     if (h.length < 2 * s.window) return undefined;
     const base = median(series(h.slice(0, s.window), "value_loss"));

@@ -35,6 +35,18 @@ describe("value.loss-exploding", () => {
   });
 });
 
+describe("critic rules under GRPO", () => {
+  test("GRPO trains no critic, so neither value rule fires on its value head's metrics", () => {
+    const grpo = config({ algorithm: "grpo" });
+    const noEv = history(20, () => ({ explained_variance: -0.2 }));
+    assert.equal(runRule(valueNotLearning, noEv).firedAt, 10);
+    assert.equal(runRule(valueNotLearning, noEv, { config: grpo }).firedAt, undefined);
+    const growing = history(40, (u) => ({ value_loss: u <= 15 ? 1 : 5000 }));
+    assert.notEqual(runRule(valueLossExploding, growing).firedAt, undefined);
+    assert.equal(runRule(valueLossExploding, growing, { config: grpo }).firedAt, undefined);
+  });
+});
+
 describe("reward.scale", () => {
   test("large value targets with normalizeReward off fire, pointing at the env's step", () => {
     const r = runRule(rewardScale, history(10, () => ({ return_mean: 2e5, return_std: 5e4, reward_mean: 1e4 })));
