@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { DEFAULT_CONFIG } from "../core/ppo/config";
 import type { FromTrainerMessage } from "../protocol";
 import { TrainingSession } from "../trainer/session";
 import {
@@ -111,7 +112,7 @@ export function registerCompareCommand(program: Command): void {
       const algorithms = flags.algorithms !== undefined ? flags.algorithms.split(",") : flags.config?.length ? [] : ["ppo", "grpo"];
       const entries = buildCompareEntries(algorithms, flags.config ?? []);
       if (flags.timesteps === 0) throw new InvalidArgumentError("--timesteps must be a positive integer");
-      const seed = flags.seed ?? 0; // the same seed for every run, also when not given
+      const seed = flags.seed ?? DEFAULT_CONFIG.seed; // the same seed for every run, also when not given
       const runsRoot = path.resolve(cwd, flags.out ?? path.join(".ppo-lab", "runs"));
       const say = (t: string): void => {
         if (!flags.json && !flags.quiet) process.stderr.write(t + "\n");
