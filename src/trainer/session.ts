@@ -323,7 +323,15 @@ export class TrainingSession {
       throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
     }
     if (loaded.python && config.algorithm === "grpo") {
-      throw new ConfigError("the configuration", [`algorithm "grpo" is not supported for Python envs yet (${loaded.file}); use "ppo"`]);
+      // Name the layer that chose GRPO (the --config file, the env's exported config, settings or a flag).
+      const from =
+        resume ? `${resume.runDir}/run.json`
+        : sources.algorithm === "flag" ? "command-line flags"
+        : sources.algorithm === "settings" ? "settings (ppoLab.*)"
+        : req.configFile && !(loaded.config && "algorithm" in loaded.config) ? req.configFile
+        : req.configFile ? `${req.configFile} or the exported config of ${loaded.file}`
+        : `the exported config of ${loaded.file}`;
+      throw new ConfigError(from, [`algorithm "grpo" is not supported for Python envs yet (${loaded.file}); set "algorithm": "ppo" or remove the key`]);
     }
     // GRPO runs one group of groupSize env copies (reset together with one seed per group).
     const envCopies = config.algorithm === "grpo" ? config.grpo.groupSize : config.nEnvs;
