@@ -226,10 +226,11 @@ describe("resolveRequestConfig", () => {
     // the shipped file, given by path instead of id
     const byPath = await loadEnv("examples/cartpole.ts", { cwd: REPO });
     assert.equal(resolveRequestConfig(req({ env: "examples/cartpole.ts" }), byPath).sources.nSteps, "preset");
-    // a user's own examples/cartpole.ts elsewhere is just an env file: defaults, no preset
+    // a user's own (edited) examples/cartpole.ts elsewhere is just an env file: defaults, no preset (an unmodified
+    // copy counts as the example: see the copy/renamed/edited test)
     const own = path.join(tmp, "project", "examples", "cartpole.ts");
     fs.mkdirSync(path.dirname(own), { recursive: true });
-    fs.copyFileSync(path.join(REPO, "examples", "cartpole.ts"), own);
+    fs.writeFileSync(own, fs.readFileSync(path.join(REPO, "examples", "cartpole.ts"), "utf8") + "\n// my changes\n");
     assert.equal(builtinIdOf(own), undefined);
     const loaded = await loadEnv(own);
     const r = resolveRequestConfig(req({ env: own }), loaded);
