@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import { EnvLoadError, loadUserModule, userErrorLocation } from "../envs/loader";
 import { appendPreference, readPreferences } from "../core/rlhf/preferences";
 import { rateEpisodes } from "../core/rlhf/pipeline";
-import type { Rater } from "../core/rlhf/rater";
+import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
 import { loadRunEpisodes, RlhfError } from "../core/rlhf/run-ratings";
 import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
@@ -53,6 +53,7 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
   } catch (e) {
     const loc = userErrorLocation(e, raterFile);
     const where = loc ? `${loc.file}:${loc.line}:${loc.column}` : path.resolve(raterFile);
+    if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}`);
     throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }
   for (const r of records) appendPreference(runDir, r);

@@ -32,15 +32,24 @@ export function trueReturnRater(tolerance = 0): Rater {
   return (a, b) => (Math.abs(a.return - b.return) <= tolerance ? "same" : a.return > b.return ? "a" : "b");
 }
 
+/** A rater returned something that is not a choice (it did not throw). */
+export class RaterResultError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "RaterResultError";
+  }
+}
+
 /**
  * Normalises what a rater returned.
- * @throws TypeError naming the rater when it returned something else.
+ * @throws RaterResultError (a TypeError) naming the rater when it returned something else.
  */
 export function toChoice(value: unknown, raterName: string): PreferenceChoice {
   if (value === "a" || value === "b" || value === "same" || value === "unknown") return value;
   if (typeof value === "number" && !Number.isNaN(value)) return value > 0 ? "a" : value < 0 ? "b" : "same";
-  throw new TypeError(
-    `the rater ${raterName} returned ${JSON.stringify(value) ?? String(value)}; it must return "a", "b", "same", "unknown" or a number (> 0: a is better)`,
+  const shown = typeof value === "number" || typeof value === "function" || typeof value === "bigint" ? String(value) : (JSON.stringify(value) ?? String(value));
+  throw new RaterResultError(
+    `the rater ${raterName} returned ${shown}; it must return "a", "b", "same", "unknown" or a number (> 0: a is better)`,
   );
 }
 

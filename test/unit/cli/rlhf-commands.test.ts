@@ -97,6 +97,20 @@ describe("ppo-lab rate / fit-reward / train --reward-model", () => {
     assert.match(r.err, /throws\.ts:3:\d+/);
   });
 
+  it("a rater that returns garbage is reported as such (not as a throw); no rating is written", async () => {
+    const before = readPreferences(runDir).records.length;
+    for (const [body, shown] of [["NaN", "NaN"], ["({ weird: true })", '{"weird":true}']]) {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-rater-")), "garbage.js");
+      fs.writeFileSync(file, `export default () => ${body};\n`);
+      await assert.rejects(rateRun(runDir, file, 3, 0), (e: Error) => {
+        assert.ok(e.message.startsWith(`${file}: the rater script:garbage.js returned ${shown};`), e.message);
+        assert.doesNotMatch(e.message, /threw/);
+        return true;
+      });
+    }
+    assert.equal(readPreferences(runDir).records.length, before);
+  });
+
   it("clear errors: no replays, no ratings, a reward model fit on another env", async () => {
     const bare = await train(root, { ...tiny, totalTimesteps: 128, replays: { enabled: false } });
     const r = await cli("rate", bare.runDir, "--rater", RATER);
