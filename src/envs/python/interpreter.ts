@@ -4,7 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { delimiter, isAbsolute, resolve } from "node:path";
 import type { SpaceSpec } from "../../core/spaces";
 import type { PythonErrorPayload } from "./bridge";
 
@@ -72,6 +72,18 @@ export function missingModuleHint(payload: Pick<PythonErrorPayload, "type" | "me
 }
 
 /**
+ * The environment for a runner process: `base` with the relative entries of `PYTHONPATH` made absolute against this
+ * process's working directory. The runner runs in the env file's folder, where a relative entry (as in
+ * `PYTHONPATH=stubs ppo-lab train env.py`) would name another folder than the one the user meant.
+ */
+export function pythonChildEnv(base: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): NodeJS.ProcessEnv {
+  const pp = base.PYTHONPATH;
+  if (!pp) return { ...base };
+  const entries = pp.split(delimiter).map((p) => (p === "" || isAbsolute(p) ? p : resolve(cwd, p)));
+  return { ...base, PYTHONPATH: entries.join(delimiter) };
+}
+
+/**
  * Runs `python ppo_lab_runner.py --describe target`.
  * @returns the description, or `{ error }` with the Python error payload
  * @throws Error (with `code` ENOENT when the interpreter is missing) when the interpreter cannot run at all
@@ -85,7 +97,7 @@ export function describePythonEnv(
   if (opts.env) args.push("--env", opts.env);
   if (opts.kwargs && Object.keys(opts.kwargs).length > 0) args.push("--kwargs", JSON.stringify(opts.kwargs));
   return new Promise((resolvePromise, reject) => {
-    execFile(python, args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+    execFile(python, args, { cwd: opts.cwd, env: pythonChildEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").pop() ?? "";
       if (line.startsWith("{")) {
         try {

@@ -15,7 +15,7 @@ import {
 import { Box, makeSpace, type Space } from "../../core/spaces";
 import type { RgbFrame } from "../../core/replay/types";
 import { PythonBridge, PythonEnvError, PythonProcessError, frame, type PythonErrorPayload } from "./bridge";
-import { findRunner, type PythonEnvDescription } from "./interpreter";
+import { findRunner, pythonChildEnv, type PythonEnvDescription } from "./interpreter";
 
 const OP_INIT = 1;
 const OP_RESET = 2;
@@ -58,7 +58,7 @@ function startBridge(spec: PythonEnvSpec, processes: number): PythonBridge {
     args: ["-u", findRunner(), "--serve"],
     processes,
     cwd: spec.cwd,
-    env: { ...process.env, ...(spec.env ?? {}), PYTHONUNBUFFERED: "1" },
+    env: { ...pythonChildEnv(), ...(spec.env ?? {}), PYTHONUNBUFFERED: "1" },
     timeoutMs: spec.stepTimeoutMs,
     onStderr: spec.onStderr,
   });
