@@ -33,6 +33,7 @@ export interface ResolvedCheckpoint {
 export function resolveCheckpoint(target: string, step?: number): ResolvedCheckpoint {
   const abs = path.resolve(target);
   if (!fs.existsSync(abs)) throw new CheckpointError(`${abs} does not exist: give a run directory or a checkpoint folder`);
+  if (!fs.statSync(abs).isDirectory()) throw new CheckpointError(`${abs} is a file: give a run directory or a checkpoint folder (checkpoints/<step>)`);
   let runDir = abs;
   let checkpointDir: string | undefined;
   if (fs.existsSync(path.join(abs, "model.json")) && path.basename(path.dirname(abs)) === "checkpoints") {

@@ -392,8 +392,11 @@ export class TrainingSession {
         ]);
       }
     }
+    // Which option is being resolved, so an error names it (and where it came from).
+    let option = "";
     try {
       if (config.initFrom) {
+        option = sources.initFrom === "flag" ? "--init-from" : `initFrom${sources.initFrom === "file" && req.configFile ? ` in ${req.configFile}` : ""}`;
         // Fine-tuning: start from another run's policy. A resumed fine-tuning run already has its own weights; it
         // only needs the initFrom policy again as its KL reference.
         const from = resolveCheckpoint(path.resolve(req.cwd, config.initFrom));
@@ -407,6 +410,7 @@ export class TrainingSession {
         }
       }
       if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference" && config.referencePolicy !== "initial") {
+        option = `referencePolicy${sources.referencePolicy === "file" && req.configFile ? ` in ${req.configFile}` : ""}`;
         const ref = resolveCheckpoint(path.resolve(req.cwd, config.referencePolicy));
         assertSameSpaces(ref.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
         const weights = ppoStateOf(ref.checkpoint, ref.checkpointDir).weights;
@@ -416,7 +420,7 @@ export class TrainingSession {
       vecEnv.close();
       this.ppo.dispose();
       const which = config.initFrom ? `initFrom ${config.initFrom} / referencePolicy ${config.referencePolicy}` : `referencePolicy ${config.referencePolicy}`;
-      throw e instanceof CheckpointError ? e : new CheckpointError(`cannot use ${which}: ${(e as Error).message}`);
+      throw e instanceof CheckpointError && option ? new CheckpointError(`${option}: ${e.message}`) : e instanceof CheckpointError ? e : new CheckpointError(`cannot use ${which}: ${(e as Error).message}`);
     }
     const writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
       envName,

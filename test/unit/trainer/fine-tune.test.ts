@@ -38,8 +38,17 @@ test("an initFrom that is not a run gives a clear error and no run directory", a
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-bad-"));
   await assert.rejects(
     train(root, { ...tiny, totalTimesteps: 256, initFrom: path.join(root, "nowhere") }),
-    (e: unknown) => e instanceof CheckpointError && /nowhere does not exist/.test((e as Error).message),
+    (e: unknown) => e instanceof CheckpointError && /^--init-from: .*nowhere does not exist/.test((e as Error).message),
   );
+  assert.deepEqual(fs.readdirSync(root), []);
+  // A file given as the reference policy: the error names the option and says it is a file.
+  const file = path.join(os.tmpdir(), `finetune-ref-${process.pid}.json`);
+  fs.writeFileSync(file, "{}");
+  await assert.rejects(
+    train(root, { ...tiny, totalTimesteps: 256, referencePolicy: file, klPenalty: refKl }),
+    (e: unknown) => e instanceof CheckpointError && /^referencePolicy: .* is a file: give a run directory/.test((e as Error).message),
+  );
+  fs.rmSync(file);
   assert.deepEqual(fs.readdirSync(root), []);
   fs.rmSync(root, { recursive: true, force: true });
 });
