@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
+import * as tf from "@tensorflow/tfjs";
 import { EnvLoadError, loadUserModule, userErrorLocation } from "../envs/loader";
 import { appendPreference, readPreferences } from "../core/rlhf/preferences";
 import { rateEpisodes } from "../core/rlhf/pipeline";
@@ -28,7 +29,14 @@ export interface RateFlags {
  * @throws EnvLoadError when the file does not load; RlhfError when it exports no function.
  */
 export async function loadRater(file: string): Promise<Rater> {
-  const exp = (await loadUserModule(file)) as { default?: unknown; rater?: unknown } | undefined;
+  let exp: { default?: unknown; rater?: unknown } | undefined;
+  try {
+    exp = (await loadUserModule(file)) as typeof exp;
+  } catch (e) {
+    // The loader's hint speaks of env files; this is a rater.
+    if (e instanceof EnvLoadError && e.hint) e.hint = e.hint.replace("load the env again", "rate again");
+    throw e;
+  }
   const fn = typeof exp === "function" ? exp : (exp?.default ?? exp?.rater);
   if (typeof fn !== "function") {
     throw new RlhfError(`${path.resolve(file)} must export a rater function as its default export: export default (a, b) => (a.return > b.return ? "a" : "b")`);
@@ -112,6 +120,8 @@ export function registerRlhfCommands(program: Command): void {
         const dir = path.resolve(runDir);
         if (!fs.existsSync(dir)) throw new RlhfError(`no run directory ${dir}`);
         await selectBackend("cpu"); // the reward model is small: TF.js's plain JS backend
+        // Production mode silences the cpu backend's "install tfjs-node" banner, which is noise for a model this size.
+        tf.enableProdMode();
         const { file, model } = await fitRunRewardModel(dir, { seed: flags.seed ?? 0 });
         const r = model.report;
         process.stdout.write(
