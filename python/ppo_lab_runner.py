@@ -732,4 +732,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group. The trainer owns it (it stops after the current update
+    # and then closes or kills this process), so a KeyboardInterrupt here would only turn a clean stop into an env
+    # error reported against whatever line the env was running.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(main(sys.argv[1:]))

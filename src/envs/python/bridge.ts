@@ -128,7 +128,9 @@ const deadFrame = (obj) => {
 };
 for (let i = 0; i < processes; i++) {
   const childArgs = mode === "fifo" ? [...args, "--fifo", fifos[i][0], fifos[i][1]] : args;
-  const ch = spawn(python, childArgs, { cwd, env, stdio: [mode === "fifo" ? "ignore" : "pipe", "pipe", "pipe"], windowsHide: true });
+  // detached (POSIX): its own process group, so a terminal's Ctrl-C reaches only the trainer, which stops cleanly and
+  // then ends this process; otherwise Python raises KeyboardInterrupt wherever it is and the run fails as an env error.
+  const ch = spawn(python, childArgs, { cwd, env, detached: process.platform !== "win32", stdio: [mode === "fifo" ? "ignore" : "pipe", "pipe", "pipe"], windowsHide: true });
   const st = { ch, chunks: [], have: 0, stderr: "", line: "", resFd: mode === "fifo" ? fs.openSync(fifos[i][1], "r+") : -1 };
   const onText = (d) => {
     const text = d.toString("utf8");

@@ -97,7 +97,10 @@ export function describePythonEnv(
   if (opts.env) args.push("--env", opts.env);
   if (opts.kwargs && Object.keys(opts.kwargs).length > 0) args.push("--kwargs", JSON.stringify(opts.kwargs));
   return new Promise((resolvePromise, reject) => {
-    execFile(python, args, { cwd: opts.cwd, env: pythonChildEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+    // detached (POSIX; execFile passes it on to spawn): a terminal's Ctrl-C goes to the trainer only (see the
+    // bridge), not into this probe.
+    const options = { cwd: opts.cwd, env: pythonChildEnv(), detached: process.platform !== "win32", timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, windowsHide: true, encoding: "utf8" as const };
+    execFile(python, args, options, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").pop() ?? "";
       if (line.startsWith("{")) {
         try {
