@@ -95,14 +95,20 @@ export function assertSameSpaces(ck: LoadedCheckpoint, observationSpace: unknown
   // Element names (`labels`, used only to label replays) may change without changing the space.
   const dropLabels = (key: string, value: unknown): unknown => (key === "labels" ? undefined : value);
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, dropLabels) === JSON.stringify(b, dropLabels);
-  if (meta.observationSpace !== undefined && !same(meta.observationSpace, observationSpace)) {
-    throw new CheckpointError(
-      `the checkpoint was trained on observationSpace ${JSON.stringify(meta.observationSpace)} but ${envFile} has ${JSON.stringify(observationSpace)}: a run directory from a different env?`,
-    );
-  }
-  if (meta.actionSpace !== undefined && !same(meta.actionSpace, actionSpace)) {
-    throw new CheckpointError(
-      `the checkpoint was trained on actionSpace ${JSON.stringify(meta.actionSpace)} but ${envFile} has ${JSON.stringify(actionSpace)}: a run directory from a different env?`,
-    );
+  // A short form (type and shape or n) when that already tells the two apart; the full spaces otherwise.
+  const brief = (sp: unknown): string => {
+    const o = (sp ?? {}) as { type?: unknown; shape?: unknown; n?: unknown; nvec?: unknown };
+    const size = o.shape !== undefined ? `shape ${JSON.stringify(o.shape)}` : o.n !== undefined ? `n ${JSON.stringify(o.n)}` : o.nvec !== undefined ? `nvec ${JSON.stringify(o.nvec)}` : "";
+    return `${String(o.type)}${size ? ` (${size})` : ""}`;
+  };
+  const show = (a: unknown, b: unknown): [string, string] =>
+    brief(a) !== brief(b) ? [brief(a), brief(b)] : [JSON.stringify(a, dropLabels), JSON.stringify(b, dropLabels)];
+  for (const [key, saved, current] of [
+    ["observationSpace", meta.observationSpace, observationSpace],
+    ["actionSpace", meta.actionSpace, actionSpace],
+  ] as const) {
+    if (saved === undefined || same(saved, current)) continue;
+    const [was, now] = show(saved, current);
+    throw new CheckpointError(`the checkpoint was trained on ${key} ${was} but ${envFile} has ${now}: a run directory from a different env?`);
   }
 }
