@@ -52,3 +52,19 @@ test("an initFrom that is not a run gives a clear error and no run directory", a
   assert.deepEqual(fs.readdirSync(root), []);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("GRPO with klPenalty against the reference warns that it is ignored (grpo.klCoef is GRPO's KL term)", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-grpo-"));
+  const warnings: string[] = [];
+  const emit = (m: { type: string; level?: string; message?: string }) => {
+    if (m.type === "log" && m.level === "warn" && m.message) warnings.push(m.message);
+  };
+  const run = (klPenalty: unknown) =>
+    new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 128, algorithm: "grpo", klPenalty } } as never, { emit } as never).run();
+  assert.equal((await run(refKl)).status, "finished");
+  assert.ok(warnings.some((w) => /klPenalty against "reference" is ignored with algorithm "grpo".*grpo\.klCoef/.test(w)), warnings.join("\n"));
+  warnings.length = 0;
+  await run({ ...refKl, against: "old" });
+  assert.ok(!warnings.some((w) => /klPenalty/.test(w)), warnings.join("\n"));
+  fs.rmSync(root, { recursive: true, force: true });
+});
