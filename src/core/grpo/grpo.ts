@@ -157,13 +157,14 @@ export class GRPO extends PPO {
   /**
    * One GRPO iteration: PPO's iterate with the rollout and advantages above, plus `zero_advantage_fraction` (share of
    * groups with identical returns: no learning signal), `kl_to_reference` (mean per-step log pi - log pi_ref of the
-   * rollout) and `kl_coef` (the loss's beta).
+   * rollout) and `kl_coef` (the loss's beta; the PPO-penalty's when `klPenalty` is on as well).
    */
   override iterate(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): UpdateMetrics {
     const metrics = super.iterate(onEpisode);
     metrics.zero_advantage_fraction = this.zeroAdvantageFraction;
     metrics.kl_to_reference = this.refKlOfRollout;
-    metrics.kl_coef = this.config.grpo.klCoef;
+    // kl_coef is the PPO-penalty's beta when klPenalty is also on; otherwise GRPO's own (constant) KL coefficient.
+    if (metrics.kl_coef === undefined) metrics.kl_coef = this.config.grpo.klCoef;
     return metrics;
   }
 }
