@@ -160,7 +160,7 @@ async function resetWorkbench(p: Page, s: Session, signal: AbortSignal): Promise
   await p.keyboard.press("Escape");
   await p.keyboard.press("Escape");
   const bar = await statusBar(p).innerText({ timeout: 5_000 }).catch(() => "");
-  if (/steps\/s|running|starting|checking/i.test(bar)) {
+  if (/steps\/s|\dk?\/s|running|starting|checking/i.test(bar)) {
     await runCommand(p, "PPO Lab: Stop Run", 20_000).catch(() => undefined);
   }
   await waitFor("every run of the previous journey to end", 90_000, () => runDirs(s).every((d) => readRunJson(d)?.status !== "running"), signal);
@@ -214,7 +214,8 @@ journey("journey 1: palette -> train cartpole.ts -> status bar steps/s and dashb
   log("cartpole.ts open");
   await runCommand(p, "PPO Lab: Train Environment");
   // "1234 steps/s" (the rate may also be shown as "1234/s" next to the step count).
-  const running = await waitForStatusBarText(p, /steps\/s|\bsteps\b.*\d\/s/, 180_000);
+  // "PPO 42.1k steps · 3.2k/s · R 187.3": the rate may carry a k suffix (the js engine trains at 10-30k steps/s).
+  const running = await waitForStatusBarText(p, /steps\/s|\bsteps\b.*\d(?:\.\d+)?k?\/s/, 180_000);
   log(`status bar while training: "${running}"`);
   const values = await waitForEpRewValues(p, 3, 150_000, signal);
   log(`dashboard ep_rew_mean values: ${values.join(", ")}`);

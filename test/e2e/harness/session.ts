@@ -51,14 +51,15 @@ const USER_SETTINGS = {
  * Workspace settings of the e2e workspace: small updates (128 steps per env, 2 epochs), so metrics lines and
  * status-bar refreshes come every second or so even on a loaded 2-core machine; runs go where the tests look. The
  * workspace's cartpole.ts is an unmodified copy of the example, so it trains with the CartPole preset (8 envs,
- * 100k steps); the longer budget keeps its runs live until a journey stops or reloads them on an idle machine (the
- * fixtures export their own, smaller totalTimesteps, which outranks settings).
+ * 100k steps); the much longer budget keeps its runs live until a journey stops or reloads them (the js engine trains
+ * CartPole at 10-20k steps/s, so 400k steps could end before a loaded machine's first status-bar poll; the fixtures
+ * export their own, smaller totalTimesteps, which outranks settings).
  */
 export const WORKSPACE_SETTINGS = {
   "ppoLab.runsDirectory": ".ppo-lab/runs",
   "ppoLab.hyperparameters.nSteps": 128,
   "ppoLab.hyperparameters.nEpochs": 2,
-  "ppoLab.hyperparameters.totalTimesteps": 400_000,
+  "ppoLab.hyperparameters.totalTimesteps": 20_000_000,
 };
 
 /** Files the packaged extension cannot work without. */
