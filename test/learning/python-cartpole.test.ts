@@ -5,28 +5,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PRESETS } from "../../src/core/ppo/config";
 import { TrainingSession } from "../../src/trainer/session";
 
-const FIX = path.resolve(__dirname, "../fixtures/python");
-const python = process.env.PPO_LAB_PYTHON || "python3";
+import { PYTHON_FIXTURES as FIX, PYTHON_STUBS, setPythonPath, skipWithoutNumpy } from "../fixtures/python/python-test-env";
 
-function hasNumpy(): boolean {
-  try {
-    execFileSync(python, ["-c", "import numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test("Python CartPole (numpy, through the bridge) reaches ep_rew_mean >= 475 within 100,000 steps (seed 1)", { skip: hasNumpy() ? false : `${python} with numpy is not available` }, async () => {
-  const saved = process.env.PYTHONPATH;
-  process.env.PYTHONPATH = path.join(FIX, "stubs"); // the stand-in gymnasium package the fixture imports
+test("Python CartPole (numpy, through the bridge) reaches ep_rew_mean >= 475 within 100,000 steps (seed 1)", { skip: skipWithoutNumpy() }, async () => {
+  const restorePythonPath = setPythonPath(PYTHON_STUBS); // the stand-in gymnasium package the fixture imports
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-learn-py-"));
   let reachedAt: number | undefined;
   let best = -Infinity;
@@ -56,7 +44,6 @@ test("Python CartPole (numpy, through the bridge) reaches ep_rew_mean >= 475 wit
     assert.ok(reachedAt !== undefined, `best ep_rew_mean ${best.toFixed(1)} < 475 within 100,000 steps`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
-    if (saved === undefined) delete process.env.PYTHONPATH;
-    else process.env.PYTHONPATH = saved;
+    restorePythonPath();
   }
 });

@@ -4,28 +4,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RunReplaySource } from "../../../src/core/replay/source";
 import { TrainingSession } from "../../../src/trainer/session";
 
-const FIX = path.resolve(__dirname, "../../fixtures/python");
-const python = process.env.PPO_LAB_PYTHON || "python3";
+import { PYTHON_FIXTURES as FIX, PYTHON_STUBS, setPythonPath, skipWithoutNumpy } from "../../fixtures/python/python-test-env";
 
-function hasNumpy(): boolean {
-  try {
-    execFileSync(python, ["-c", "import numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-test("a Python env's training run records replays with RGB frames from its render()", { skip: hasNumpy() ? false : `${python} with numpy is not available` }, async () => {
-  const saved = process.env.PYTHONPATH;
-  process.env.PYTHONPATH = path.join(FIX, "stubs"); // the stand-in gymnasium package the fixture imports
+test("a Python env's training run records replays with RGB frames from its render()", { skip: skipWithoutNumpy() }, async () => {
+  const restorePythonPath = setPythonPath(PYTHON_STUBS); // the stand-in gymnasium package the fixture imports
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "py-replays-"));
   try {
     const result = await new TrainingSession(
@@ -51,7 +39,7 @@ test("a Python env's training run records replays with RGB frames from its rende
     assert.equal(steps.reward.length, first.length);
     assert.equal(steps.reward.reduce((s, r) => s + r, 0), first.return);
   } finally {
-    process.env.PYTHONPATH = saved;
+    restorePythonPath();
     fs.rmSync(root, { recursive: true, force: true });
   }
 });

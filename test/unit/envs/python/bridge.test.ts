@@ -6,7 +6,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,19 +17,9 @@ import { PythonEnvProxy, PythonVectorEnv, type PythonEnvSpec } from "../../../..
 import { RunReader } from "../../../../src/core/run/reader";
 import { TrainingSession } from "../../../../src/trainer/session";
 
-const FIX = path.resolve(__dirname, "../../../fixtures/python");
-const STUBS = path.join(FIX, "stubs");
-const python = process.env.PPO_LAB_PYTHON || "python3";
+import { PYTHON as python, PYTHON_FIXTURES as FIX, PYTHON_STUBS as STUBS, setPythonPath, skipWithoutNumpy } from "../../../fixtures/python/python-test-env";
 
-function hasNumpy(): boolean {
-  try {
-    execFileSync(python, ["-c", "import numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasNumpy() ? false : `${python} with numpy is not available`;
+const skip = skipWithoutNumpy();
 
 function spec(file: string, extra: Partial<PythonEnvSpec> = {}): PythonEnvSpec {
   return { python, target: path.join(FIX, file), maxEpisodeSteps: 0, stepTimeoutMs: 10_000, cwd: FIX, env: { PYTHONPATH: STUBS }, ...extra };
@@ -50,15 +39,11 @@ function lineOf(file: string, marker: string): number {
   return fs.readFileSync(path.join(FIX, file), "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;
 }
 
-let savedPythonPath: string | undefined;
+let restorePythonPath: () => void = () => undefined;
 before(() => {
-  savedPythonPath = process.env.PYTHONPATH;
-  process.env.PYTHONPATH = STUBS;
+  restorePythonPath = setPythonPath(STUBS);
 });
-after(() => {
-  if (savedPythonPath === undefined) delete process.env.PYTHONPATH;
-  else process.env.PYTHONPATH = savedPythonPath;
-});
+after(() => restorePythonPath());
 
 describe("Python bridge: protocol round trip", { skip }, () => {
   it("reset with seeds, step with auto-reset, masks and a flattened Dict observation over 2 processes", () => {
@@ -220,14 +205,13 @@ describe("Python env loading", { skip }, () => {
     await assert.rejects(loadEnv(path.join(FIX, "duck.py"), { python: "/nonexistent/python3" }), (e: unknown) =>
       e instanceof EnvLoadError && /Python interpreter "\/nonexistent\/python3" not found/.test(e.message) && /ppoLab\.python/.test(e.hint ?? ""),
     );
-    const saved = process.env.PYTHONPATH;
-    process.env.PYTHONPATH = path.join(FIX, "no-numpy");
+    const restore = setPythonPath(path.join(FIX, "no-numpy"));
     try {
       await assert.rejects(loadEnv(path.join(FIX, "duck.py"), { python }), (e: unknown) =>
         e instanceof EnvLoadError && /No module named 'numpy'/.test(e.message) && /-m pip install numpy/.test(e.hint ?? ""),
       );
     } finally {
-      process.env.PYTHONPATH = saved;
+      restore();
     }
   });
 });
