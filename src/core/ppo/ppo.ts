@@ -12,7 +12,7 @@ import { Box } from "../spaces";
 import { RolloutBuffer } from "./buffer";
 import { minibatchSize, type PPOConfig } from "./config";
 import { computeGae } from "./gae";
-import { clipGradNorm, JsActorCritic, JsAdam, type MinibatchArrays } from "./js-policy";
+import { clipGradNorm, JsActorCritic, JsAdam, type LossStats, type MinibatchArrays } from "./js-policy";
 import { ActorCritic, type PolicyNetwork } from "./policy";
 import { KlController, whitenRewards } from "./kl-controller";
 import { PolicySnapshot } from "../replay/recorder";
@@ -90,19 +90,11 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/** Per-minibatch statistics of the last update (for tests and diagnostics). */
-export interface MinibatchStats {
-  epoch: number;
-  pgLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  oldApproxKl: number;
-  clipFraction: number;
-  ratioMin: number;
-  ratioMax: number;
-  gradNorm: number;
-}
+/**
+ * Per-minibatch statistics of the last update (for tests and diagnostics): the loss statistics of either engine, the
+ * epoch the minibatch belongs to (0-based) and the global gradient norm before clipping.
+ */
+export type MinibatchStats = LossStats & { epoch: number; gradNorm: number };
 
 /** Everything needed to continue a run, for checkpoints. */
 export interface PPOState {
