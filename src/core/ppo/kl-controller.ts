@@ -122,23 +122,3 @@ export function klPenaltyReward(
   }
   return { klPerStep, nonScoreReward };
 }
-
-/**
- * Reward whitening without a mean shift ("The N Implementation Details of RLHF with PPO": per-batch
- * `whiten(rewards, shift_mean=False)`): divides by the standard deviation only, so the sign of every reward is kept.
- * @param rewards `[N]`; returns a new array. An all-equal batch (std ~0) is returned unchanged.
- */
-export function whitenRewards(rewards: ArrayLike<number>): Float32Array {
-  const n = rewards.length;
-  const out = Float32Array.from(rewards);
-  if (n < 2) return out;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += rewards[i];
-  mean /= n;
-  let v = 0;
-  for (let i = 0; i < n; i++) v += (rewards[i] - mean) ** 2;
-  const std = Math.sqrt(v / (n - 1));
-  if (!(std > 1e-8)) return out;
-  for (let i = 0; i < n; i++) out[i] = rewards[i] / (std + 1e-8);
-  return out;
-}

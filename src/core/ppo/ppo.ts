@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Adam, type AdamState } from "../nn/adam";
-import { ObservationNormalizer, RewardScaler } from "../envs/normalize";
+import { ObservationNormalizer, RewardScaler, whitenRewards } from "../envs/normalize";
 import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
 import { Rng } from "../rng";
 import { Box } from "../spaces";
@@ -14,7 +14,7 @@ import { minibatchSize, type PPOConfig } from "./config";
 import { computeGae } from "./gae";
 import { clipGradNorm, JsActorCritic, JsAdam, type LossStats, type MinibatchArrays } from "./js-policy";
 import { ActorCritic, type PolicyNetwork } from "./policy";
-import { KlController, whitenRewards } from "./kl-controller";
+import { KlController } from "./kl-controller";
 import { PolicySnapshot } from "../replay/recorder";
 
 /** One row of `metrics.jsonl`, SB3/CleanRL names. NaN where a value is undefined (e.g. no finished episode). */
@@ -341,7 +341,7 @@ export class PPO {
   computeAdvantages(): { advantages: Float32Array; returns: Float32Array } {
     const lastValues = this.policy.predictValues(this.obs, this.env.nEnvs);
     const b = this.buffer;
-    // RLHF reward whitening: divide the rollout's rewards by their std, no mean shift (kl-controller.ts).
+    // RLHF reward whitening: divide the rollout's rewards by their std, no mean shift (envs/normalize.ts).
     if (this.config.whitenRewards) b.rewards.set(whitenRewards(b.rewards));
     return computeGae({
       nSteps: b.nSteps,

@@ -4,7 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ObservationNormalizer, RewardScaler, RunningMeanStd } from "../../../../src/core/envs/normalize";
+import { ObservationNormalizer, RewardScaler, RunningMeanStd, whitenRewards } from "../../../../src/core/envs/normalize";
 import { Rng } from "../../../../src/core/rng";
 
 const PRIOR_COUNT = 1e-4; // SB3's RunningMeanStd starts with mean 0, var 1, count 1e-4
@@ -203,4 +203,12 @@ describe("RewardScaler", () => {
     close(up, 3 / std, 1e-6, "positive");
     close(down, -3 / std, 1e-6, "negative");
   });
+});
+
+test("reward whitening divides by the std without shifting the mean", () => {
+  const w = whitenRewards([1, 2, 3, 4]);
+  const std = Math.sqrt(((1.5 ** 2 + 0.5 ** 2) * 2) / 3);
+  assert.ok(Math.abs(w[0] - 1 / std) < 1e-5);
+  assert.ok(w.every((x) => x > 0), "signs kept");
+  assert.deepEqual(Array.from(whitenRewards([5, 5, 5])), [5, 5, 5]);
 });
