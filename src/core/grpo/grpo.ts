@@ -11,6 +11,7 @@ import { RolloutBuffer } from "../ppo/buffer";
 import type { PPOConfig } from "../ppo/config";
 import { PPO, type UpdateMetrics } from "../ppo/ppo";
 import { groupAdvantages } from "./advantages";
+import { StepRows } from "./step-rows";
 export { DEFAULT_GRPO, GRPO_SCHEMA, type GrpoSettings } from "./settings";
 
 /** The env cannot run GRPO (no per-copy seeding, or episodes that never end). */
@@ -59,13 +60,16 @@ export class GRPO extends PPO {
     const md = this.policy.maskDim;
     const target = this.config.nEnvs * this.config.nSteps;
     const ref = this.reference;
-    const obsRows: Float32Array[] = [];
-    const actRows: Float32Array[] = [];
-    const maskRows: Float32Array[] = [];
-    const logProbs: number[] = [];
-    const refLogProbs: number[] = [];
-    const values: number[] = [];
-    const rolloutOfStep: number[] = [];
+    // Per kept step, appended in the order the steps were taken (see step-rows.ts).
+    const f32 = (len: number): Float32Array => new Float32Array(len);
+    const rows = Math.max(16, target + target / 4);
+    const obsRows = new StepRows(f32, d, rows);
+    const actRows = new StepRows(f32, a, rows);
+    const maskRows = md > 0 ? new StepRows(f32, md, rows) : undefined;
+    const logProbs = new StepRows(f32, 1, rows);
+    const refLogProbs = new StepRows(f32, 1, rows);
+    const values = new StepRows(f32, 1, rows);
+    const rolloutOfStep = new StepRows((len) => new Int32Array(len), 1, rows);
     const returns: number[] = [];
     let refKlSum = 0;
     const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
@@ -84,15 +88,17 @@ export class GRPO extends PPO {
         const out = this.policy.act(obs, g, this.drawNoise(g), false, masks);
         for (let e = 0; e < g; e++) {
           if (!active[e]) continue;
-          const o = obs.slice(e * d, (e + 1) * d);
-          const act = out.actions.slice(e * a, (e + 1) * a);
-          const m = masks ? masks.slice(e * md, (e + 1) * md) : undefined;
-          obsRows.push(o);
-          actRows.push(act);
-          if (md > 0) maskRows.push(m ?? new Float32Array(md).fill(1));
+          obsRows.pushFrom(obs, e * d);
+          actRows.pushFrom(out.actions, e * a);
+          if (maskRows) {
+            if (masks) maskRows.pushFrom(masks, e * md);
+            else maskRows.pushFill(1);
+          }
           logProbs.push(out.logProbs[e]);
           values.push(out.values[e]);
-          const rlp = ref ? ref.logProb(o, act, m) : out.logProbs[e];
+          const rlp = ref
+            ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
+            : out.logProbs[e];
           refLogProbs.push(rlp);
           refKlSum += out.logProbs[e] - rlp;
           rolloutOfStep.push(firstRollout + e);
@@ -135,17 +141,16 @@ export class GRPO extends PPO {
     this.zeroAdvantageFraction = adv.zeroAdvantageFraction;
     const size = logProbs.length;
     const buf = new RolloutBuffer(size, 1, d, a, md);
+    buf.observations.set(obsRows.view());
+    buf.actions.set(actRows.view());
+    if (maskRows) buf.masks.set(maskRows.view());
+    buf.logProbs.set(logProbs.view());
+    buf.values.set(values.view());
+    const rolloutIndex = rolloutOfStep.view();
     this.advantagesOfBatch = new Float32Array(size);
-    for (let i = 0; i < size; i++) {
-      buf.observations.set(obsRows[i], i * d);
-      buf.actions.set(actRows[i], i * a);
-      if (md > 0) buf.masks.set(maskRows[i], i * md);
-      buf.logProbs[i] = logProbs[i];
-      buf.values[i] = values[i];
-      this.advantagesOfBatch[i] = adv.advantages[rolloutOfStep[i]];
-    }
+    for (let i = 0; i < size; i++) this.advantagesOfBatch[i] = adv.advantages[rolloutIndex[i]];
     this.buffer = buf;
-    this.refLogProbs = Float32Array.from(refLogProbs);
+    this.refLogProbs = refLogProbs.view().slice();
     this.refKlOfRollout = size ? refKlSum / size : NaN;
   }
 
