@@ -1,4 +1,6 @@
 /** Short human formats shared by the tree, status bar and CodeLens. */
+import { algorithmLabel, runKind, runKindLabel } from "../run-kind";
+import type { LiveRun } from "./run-manager";
 
 /** 42100 -> "42.1k", 1_250_000 -> "1.25M". */
 export function formatSteps(n: number | null | undefined): string {
@@ -17,4 +19,32 @@ export function formatRate(n: number | null | undefined): string {
 export function formatReturn(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "-";
   return Math.abs(n) >= 1000 ? n.toFixed(0) : n.toFixed(1);
+}
+
+/**
+ * What the Runs tree puts before a run's status: nothing for plain PPO (its rows read as before), "GRPO · " or
+ * "PPO (learned reward) · " otherwise, so a GRPO run or a run on a learned reward stands apart from its parent run.
+ */
+export function runKindPrefix(config: unknown): string {
+  const kind = runKind(config);
+  return kind.algorithm === "ppo" && !kind.learnedReward ? "" : `${runKindLabel(kind)} · `;
+}
+
+/**
+ * The status bar text of a run: "$(pulse) PPO 42.1k steps · 3.2k/s · R 187.3" while it trains, named by its kind
+ * ("GRPO", "PPO (learned reward)"); "$(check) PPO finished · ..." once it ended; "$(loading~spin) GRPO queued" before.
+ * @param more how many other live runs there are (shown as " (+N)")
+ */
+export function statusBarText(run: LiveRun, more = 0): string {
+  const m = run.lastMetrics;
+  const name = algorithmLabel(run.config ?? run.request.overrides);
+  const others = more > 0 ? ` (+${more})` : "";
+  if (run.ended) {
+    return `$(${run.status === "failed" ? "error" : "check"}) ${name} ${run.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
+  }
+  if (run.status === "running" || run.status === "paused" || run.status === "stopping") {
+    const icon = run.status === "paused" ? "debug-pause" : "pulse";
+    return `$(${icon}) ${name} ${formatSteps(m?.total_timesteps)} steps · ${formatRate(m?.steps_per_second)} · R ${formatReturn(m?.ep_rew_mean)}${others}`;
+  }
+  return `$(loading~spin) ${name} ${run.status}${others}`;
 }

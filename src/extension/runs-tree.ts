@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { listRuns, type RunListing } from "../core/run/run-dir";
 import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
-import { formatReturn, formatSteps } from "./format";
+import { formatReturn, formatSteps, runKindPrefix } from "./format";
 import type { LiveRun, RunManager } from "./run-manager";
 
 export type RunNode =
@@ -101,7 +101,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       const r = node.run;
       const m = r.lastMetrics;
       const item = new vscode.TreeItem(r.runId ?? r.envName, vscode.TreeItemCollapsibleState.None);
-      item.description = `${r.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
+      item.description = `${runKindPrefix(r.config ?? r.request.overrides)}${r.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
       item.iconPath = new vscode.ThemeIcon(STATUS_ICON[r.status] ?? "circle-outline");
       item.tooltip = new vscode.MarkdownString(
         `**${r.envName}** (${r.status})\n\n${r.runDir ?? "starting..."}${r.error ? `\n\n${r.error}` : ""}`,
@@ -112,7 +112,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     }
     const info = node.info;
     const item = new vscode.TreeItem(info.id, vscode.TreeItemCollapsibleState.None);
-    item.description = `${info.status} · ${formatSteps(info.totalTimesteps)} steps`;
+    item.description = `${runKindPrefix(info.config)}${info.status} · ${formatSteps(info.totalTimesteps)} steps`;
     item.iconPath = new vscode.ThemeIcon(STATUS_ICON[info.status] ?? "circle-outline");
     item.tooltip = new vscode.MarkdownString(
       `**${info.envName}** (${info.status})\n\n${info.dir}\n\nseed ${info.seed}, backend ${info.backend}` +

@@ -1,9 +1,9 @@
 /**
- * The status bar item while runs are live: "$(pulse) PPO 42.1k steps · 3.2k/s · R 187.3"; a click opens the
- * dashboard of the run shown.
+ * The status bar item while runs are live: "$(pulse) PPO 42.1k steps · 3.2k/s · R 187.3" (or "GRPO ...", see
+ * statusBarText); a click opens the dashboard of the run shown.
  */
 import * as vscode from "vscode";
-import { formatRate, formatReturn, formatSteps } from "./format";
+import { statusBarText } from "./format";
 import type { LiveRun, RunManager } from "./run-manager";
 
 export class RunStatusBar implements vscode.Disposable {
@@ -32,21 +32,13 @@ export class RunStatusBar implements vscode.Disposable {
         this.item.hide();
         return;
       }
-      const m = ended.lastMetrics;
-      this.item.text = `$(${ended.status === "failed" ? "error" : "check"}) PPO ${ended.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
+      this.item.text = statusBarText(ended);
       this.item.tooltip = `${ended.envName}: ${ended.status}${ended.error ? `\n${ended.error}` : ""}`;
       this.item.command = { command: "ppoLab.openDashboard", title: "Open Dashboard", arguments: [{ kind: "live", run: ended }] };
       this.item.show();
       return;
     }
-    const m = run.lastMetrics;
-    const more = live.length > 1 ? ` (+${live.length - 1})` : "";
-    if (run.status === "running" || run.status === "paused" || run.status === "stopping") {
-      const icon = run.status === "paused" ? "debug-pause" : "pulse";
-      this.item.text = `$(${icon}) PPO ${formatSteps(m?.total_timesteps)} steps · ${formatRate(m?.steps_per_second)} · R ${formatReturn(m?.ep_rew_mean)}${more}`;
-    } else {
-      this.item.text = `$(loading~spin) PPO ${run.status}${more}`;
-    }
+    this.item.text = statusBarText(run, live.length - 1);
     this.item.tooltip = `${run.envName}: ${run.status}\n${run.runDir ?? ""}\nClick to open the dashboard`;
     this.item.command = { command: "ppoLab.openDashboard", title: "Open Dashboard", arguments: [{ kind: "live", run }] };
     this.item.show();

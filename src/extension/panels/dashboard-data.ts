@@ -9,6 +9,7 @@ import type { DashboardEpisode, DashboardRunData, DashboardRunInfo, MetricsMessa
 import type { DiagnosticFinding } from "../../core/diagnostics/types";
 import { findingsFromRows } from "../findings";
 import type { EpisodeEntry, LiveRun } from "../run-manager";
+import { algorithmLabel, runKindLabel, runKind } from "../../run-kind";
 
 /** Metric rows per run in a snapshot; longer histories are downsampled (live updates then arrive at full rate). */
 export const SNAPSHOT_POINTS = 2000;
@@ -19,6 +20,30 @@ export type DashboardSource = { kind: "live"; run: LiveRun } | { kind: "past"; i
 
 export function sourceKey(s: DashboardSource): string {
   return s.kind === "live" ? s.run.key : s.info.dir;
+}
+
+/**
+ * The config that says what kind of run a source is: a past run's run.json config; a live run's resolved config,
+ * or before the trainer has sent it (queued, checking), the overrides it was started with.
+ */
+export function sourceConfig(s: DashboardSource): unknown {
+  return s.kind === "live" ? (s.run.config ?? s.run.request.overrides) : s.info.config;
+}
+
+/**
+ * The dashboard tab title: "PPO: CartPole-v1", "GRPO: CartPole-v1", "PPO (learned reward): CartPole-v1" for one run
+ * (a past run by its id); "PPO: compare 2 runs" when all compared runs are of one kind, else "Compare 2 runs: PPO,
+ * GRPO" (kinds in the order of the runs, each once).
+ */
+export function dashboardTitle(sources: readonly DashboardSource[]): string {
+  const labels = sources.map((s) => algorithmLabel(sourceConfig(s)));
+  if (sources.length === 1) {
+    const s = sources[0];
+    return `${labels[0]}: ${s.kind === "live" ? s.run.envName : s.info.id}`;
+  }
+  const kinds = [...new Set(labels)];
+  if (kinds.length <= 1) return `${kinds[0] ?? runKindLabel(runKind(undefined))}: compare ${sources.length} runs`;
+  return `Compare ${sources.length} runs: ${kinds.join(", ")}`;
 }
 
 export function liveInfo(run: LiveRun): DashboardRunInfo {

@@ -11,7 +11,7 @@ import { readRunInfo } from "../../core/run/run-dir";
 import type { DashboardExportFormat, FromDashboardMessage, ToDashboardMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { UpdateBatcher } from "./dashboard-batcher";
-import { episodeFromLive, liveInfo, runData, sourceFindings, sourceKey, type DashboardSource } from "./dashboard-data";
+import { dashboardTitle, episodeFromLive, liveInfo, runData, sourceFindings, sourceKey, type DashboardSource } from "./dashboard-data";
 import { dashboardHtml } from "./dashboard-html";
 
 export type { DashboardSource } from "./dashboard-data";
@@ -51,8 +51,7 @@ export class DashboardPanel implements vscode.Disposable {
         return p;
       }
     }
-    const title =
-      sources.length === 1 ? `PPO: ${sources[0].kind === "live" ? sources[0].run.envName : sources[0].info.id}` : `PPO: compare ${sources.length} runs`;
+    const title = dashboardTitle(sources);
     const panel = vscode.window.createWebviewPanel(DashboardPanel.viewType, title, vscode.ViewColumn.Beside, webviewOptions(extensionUri));
     return new DashboardPanel(panel, extensionUri, manager, sources, keys);
   }
@@ -111,7 +110,11 @@ export class DashboardPanel implements vscode.Disposable {
         }
       }),
       manager.onDidChangeRun((run) => {
-        if (!this.streaming || !this.liveRun(run.key)) return;
+        if (!this.liveRun(run.key)) return;
+        // The algorithm is known for sure once the trainer has resolved the config ("GRPO: CartPole-v1").
+        const title = dashboardTitle(this.sources);
+        if (this.panel.title !== title) this.panel.title = title;
+        if (!this.streaming) return;
         // Rows buffered before the change go first, so the webview never sees a status ahead of its data.
         this.batcher.flush();
         this.post({ type: "runInfo", info: liveInfo(run) });
