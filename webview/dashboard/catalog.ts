@@ -25,6 +25,13 @@ export interface CardSpec {
   /** A [min, max] pair drawn as a shaded band behind the lines. */
   band?: [string, string];
   description: string;
+  /** What the values are measured in ("share of groups, 0-1", "nats"), shown next to the title. */
+  unit?: string;
+  /**
+   * The metric comes from the critic (value head): runs without one (GRPO) are left out of the card, and the card
+   * is not shown when no run of the panel has a critic.
+   */
+  critic?: boolean;
 }
 
 export const CARDS: CardSpec[] = [
@@ -42,7 +49,27 @@ export const CARDS: CardSpec[] = [
     title: "true_ep_rew_mean",
     group: "rollout",
     lines: ["true_ep_rew_mean"],
-    description: "Training on a learned reward (rewardModel): mean return of the recent episodes by the env's own reward, while ep_rew_mean is the learned one.",
+    description:
+      "Training on a learned reward (rewardModel): mean return of the recent episodes by the env's own reward, while ep_rew_mean is the reward model's. The two rising together means the reward model captured the task.",
+    unit: "env return",
+  },
+  {
+    id: "non_score_reward",
+    title: "non_score_reward",
+    group: "rollout",
+    lines: ["non_score_reward"],
+    description:
+      "KL penalty against the reference policy added to every step's reward, -kl_coef * kl_to_reference, averaged over the rollout (RLHF's non-score reward). Further below 0 means the policy pays more to move away from the reference.",
+    unit: "reward per step",
+  },
+  {
+    id: "zero_advantage_fraction",
+    title: "zero_advantage_fraction",
+    group: "rollout",
+    lines: ["zero_advantage_fraction"],
+    description:
+      "GRPO: share of groups whose rollouts all got the same return, so every advantage in them is 0 and they give no learning signal. Near 1: make returns differ within a group (larger groups, a denser reward).",
+    unit: "share of groups, 0-1",
   },
   { id: "approx_kl", title: "approx_kl", group: "policy", lines: ["approx_kl"], description: "KL(old || new) estimate (k3). Above ~0.05 the policy moves too far per update." },
   { id: "clip_fraction", title: "clip_fraction", group: "policy", lines: ["clip_fraction"], description: "Fraction of samples whose ratio was clipped. Above ~0.3 the steps are too large." },
@@ -55,24 +82,34 @@ export const CARDS: CardSpec[] = [
     lines: ["action_saturation"],
     description: "Fraction of sampled actions outside the action bounds (clipped on their way to the env).",
   },
-  { id: "kl_coef", title: "kl_coef", group: "policy", lines: ["kl_coef"], description: "KL penalty coefficient beta (klPenalty; the adaptive controller moves it toward the target KL)." },
+  {
+    id: "kl_coef",
+    title: "kl_coef",
+    group: "policy",
+    lines: ["kl_coef"],
+    description:
+      "KL coefficient beta: klPenalty's (fixed, or moved by the adaptive controller toward the target KL), or GRPO's weight of the KL-to-reference term in its loss.",
+    unit: "coefficient",
+  },
   {
     id: "kl_to_reference",
     title: "kl_to_reference",
     group: "policy",
     lines: ["kl_to_reference"],
-    description: "Mean per-step log pi - log pi_ref: how far the policy has moved from the reference policy (klPenalty against reference).",
+    description: "Mean per-step log pi - log pi_ref over the rollout (k1 estimate of KL to the reference policy): how far the policy has moved from it.",
+    unit: "nats per step",
   },
   { id: "ratio_min_max", title: "ratio_min/max", group: "policy", lines: ["ratio_min", "ratio_max"], description: "Smallest and largest probability ratio new/old over the update." },
-  { id: "value_loss", title: "value_loss", group: "value", lines: ["value_loss"], description: "Critic loss (mean squared error to the value targets)." },
+  { id: "value_loss", title: "value_loss", group: "value", lines: ["value_loss"], description: "Critic loss (mean squared error to the value targets).", critic: true },
   {
     id: "explained_variance",
     title: "explained_variance",
     group: "value",
     lines: ["explained_variance"],
     description: "1 - Var(returns - values) / Var(returns). 1 is perfect; below 0 is worse than a constant.",
+    critic: true,
   },
-  { id: "value_mean", title: "value_mean", group: "value", lines: ["value_mean"], description: "Mean predicted value over the rollout." },
+  { id: "value_mean", title: "value_mean", group: "value", lines: ["value_mean"], description: "Mean predicted value over the rollout.", critic: true },
   { id: "policy_gradient_loss", title: "policy_gradient_loss", group: "optimisation", lines: ["policy_gradient_loss"], description: "Clipped surrogate loss." },
   { id: "grad_norm", title: "grad_norm", group: "optimisation", lines: ["grad_norm"], description: "Global gradient norm before clipping." },
   { id: "learning_rate", title: "learning_rate", group: "optimisation", lines: ["learning_rate"], description: "Adam learning rate (after the schedule)." },

@@ -13,6 +13,7 @@ import { fmtClock, fmtDuration, fmtSteps, fmtValue } from "./format";
 import { runLabel, type RunStore, type XAxisKind } from "./run-store";
 import { classicSmoothing, lttbIndices, percentileRange } from "./series";
 import { withAlpha, type Theme } from "./theme";
+import { hasCritic } from "../../src/run-kind";
 import type { ViewSettings } from "./view-state";
 
 /** What a card draws with: the runs shown (legend toggles applied), their colours, the view settings, the theme. */
@@ -85,7 +86,8 @@ export class ChartCard {
   ) {
     this.el = el("div", { class: "card", "data-card": spec.id, "data-metric": spec.lines[0] });
     const head = el("div", { class: "card-head" });
-    const title = el("div", { class: "card-title", title: spec.description }, spec.title);
+    const title = el("div", { class: "card-title", title: spec.unit ? `${spec.description}\nUnit: ${spec.unit}.` : spec.description }, spec.title);
+    if (spec.unit) title.append(" ", el("span", { class: "card-unit", "data-role": "unit" }, spec.unit));
     this.valueEl = el("div", { class: "card-value", "data-role": "last-value" }, "-");
     const tools = el("div", { class: "card-tools" });
     this.logButton = toolbarButton("symbol-numeric", "Logarithmic y axis", () => actions.toggleLog(this), { "data-action": "log", toggleable: "" });
@@ -110,9 +112,20 @@ export class ChartCard {
     return this.spec.id;
   }
 
-  /** True when any run logs one of the card's metrics (TensorBoard hides empty cards). */
+  /**
+   * The runs this card draws: all of them, except that a critic card (value_loss, explained_variance, value_mean)
+   * leaves out runs without a critic (GRPO), whose value metrics mean nothing.
+   */
+  runsOf(runs: RunStore[]): RunStore[] {
+    return this.spec.critic ? runs.filter((r) => hasCritic(r.info.config)) : runs;
+  }
+
+  /**
+   * True when a run the card draws has a finite value of one of its metrics (TensorBoard hides empty cards): a
+   * metric logged only as null/NaN, or only by runs the card leaves out, gives no card rather than an empty chart.
+   */
   hasData(runs: RunStore[]): boolean {
-    return runs.some((r) => this.spec.lines.some((m) => r.has(m)));
+    return this.runsOf(runs).some((r) => this.spec.lines.some((m) => r.last(m) !== undefined));
   }
 
   /** Applies the toggles' states (log, pin, collapsed) to the header and body. */
@@ -136,7 +149,7 @@ export class ChartCard {
   /** The header's last value(s): large for one run, one coloured value per run when comparing. */
   updateValues(ctx: CardContext): void {
     const parts: HTMLElement[] = [];
-    for (const run of ctx.runs) {
+    for (const run of this.runsOf(ctx.runs)) {
       const values = this.spec.lines.map((m) => fmtValue(run.last(m)));
       const span = el("span", { class: "run-value", "data-run": run.info.key }, values.join(" / "));
       if (ctx.allRuns.length > 1) span.style.setProperty("--run-color", ctx.colors.get(run.colorKey) ?? "");
@@ -163,7 +176,7 @@ export class ChartCard {
     const rangeValues: number[] = [];
     let points = 0;
     const positive = (v: number) => (v > 0 ? v : NaN);
-    for (const run of ctx.runs) {
+    for (const run of this.runsOf(ctx.runs)) {
       const color = ctx.colors.get(run.colorKey) ?? theme.palette[0];
       const label = runLabel(run.info);
       const x = run.x(view.xAxis);

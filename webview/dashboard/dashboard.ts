@@ -207,6 +207,8 @@ export class Dashboard {
     this.notice.hidden = !(all.length === 0 || waiting);
     this.notice.textContent = all.length === 0 ? "No run to show." : "Waiting for the first PPO update...";
     const ctx = this.context();
+    // A card whose first finite value just arrived (or a run info change that leaves it without one) is placed again.
+    if ([...this.cards.values()].some((card) => card.el.hidden === card.hasData(all))) this.placeCards();
     for (const card of this.cards.values()) {
       card.updateValues(ctx);
       this.invalidate(card);
@@ -344,7 +346,7 @@ export class Dashboard {
       if (card.dirty && !card.collapsed) this.drawCard(card);
       data = card.toPng();
     } else {
-      const table = exportTable(card.spec, ctx.runs, this.view);
+      const table = exportTable(card.spec, card.runsOf(ctx.runs), this.view);
       data = format === "csv" ? toCsv(table) : toJson(card.spec, table, this.view);
     }
     if (data === undefined) return;

@@ -1,11 +1,12 @@
 /**
- * The header of one run (env, status, steps and % of total, steps/s, ETA, backend, seed, buttons Stop / Pause /
+ * The header of one run (algorithm, env, status, steps and % of total, steps/s, ETA, backend, seed, buttons Stop / Pause /
  * Resume / Checkpoint / Open run directory) and the compare legend (one toggle per run, in the run's colour).
  */
 import type { FromDashboardMessage } from "../../src/protocol";
 import { button, checkbox, el, icon, progressBar, type VscodeButton, type VscodeProgressBar } from "../ui/elements";
 import { fmtDuration, fmtInt, fmtValue } from "./format";
 import { runLabel, type RunStore } from "./run-store";
+import { runKind, runKindLabel } from "../../src/run-kind";
 
 type Command = Extract<FromDashboardMessage, { type: "command" }>["command"];
 
@@ -43,6 +44,8 @@ export class RunHeader {
   private readonly buttons: HTMLElement;
   private readonly error: HTMLElement;
   private readonly title: HTMLElement;
+  /** The run's kind: "PPO", "GRPO", "PPO (learned reward)" (src/run-kind.ts, as in the tab title and status bar). */
+  private readonly kind: HTMLElement;
   private buttonsFor = "";
 
   constructor(
@@ -52,8 +55,9 @@ export class RunHeader {
     this.el = el("section", { class: "run-header", "data-key": run.info.key });
     const top = el("div", { class: "run-title-row" });
     this.title = el("h2", { class: "run-title" });
+    this.kind = el("span", { class: "run-kind", "data-role": "algorithm" });
     this.status = el("span", { class: "status", "data-role": "status" });
-    top.append(this.title, this.status);
+    top.append(this.kind, this.title, this.status);
     this.progress = progressBar(0, 1);
     this.progress.classList.add("run-progress");
     this.meta = el("div", { class: "meta", "data-role": "meta" });
@@ -69,6 +73,16 @@ export class RunHeader {
     this.el.classList.toggle("compare", color !== undefined);
     this.title.textContent = color !== undefined ? runLabel(info) : info.envName;
     this.title.title = [info.envFile, info.runDir].filter(Boolean).join("\n");
+    const kind = runKind(info.config);
+    const label = runKindLabel(kind);
+    if (this.kind.textContent !== label) {
+      this.kind.textContent = label;
+      this.kind.dataset.algorithm = kind.algorithm;
+      this.kind.classList.toggle("learned-reward", kind.learnedReward);
+      this.kind.title =
+        (kind.algorithm === "grpo" ? "GRPO: critic-free, group-normalised returns (algorithm: grpo)" : "PPO-Clip with a critic (algorithm: ppo)") +
+        (kind.learnedReward ? `\nTrained on a learned reward model (rewardModel: ${String(info.config?.rewardModel)})` : "");
+    }
     if (this.status.dataset.status !== info.status) {
       this.status.dataset.status = info.status;
       this.status.className = `status status-${info.status}`;

@@ -1,0 +1,111 @@
+/**
+ * The dashboard with the "Beyond PPO-Clip" runs: GRPO and learned-reward runs are named in the run header, their
+ * metrics (zero_advantage_fraction, kl_coef, kl_to_reference, non_score_reward, true_ep_rew_mean) get proper cards,
+ * critic cards leave GRPO runs out, and metrics without a finite value give no empty chart.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { MetricsMessageRow } from "../../src/protocol";
+import { makeRows, makeRun } from "./fixtures";
+import { Harness, skipReason, type DashboardPage } from "./harness";
+
+const skip = skipReason();
+if (skip) console.log(`# ${skip}`);
+
+/** GRPO rows: PPO's metrics plus GRPO's, with the critic's metrics as the trainer may still log them (zeros). */
+function grpoRows(n: number, from = 1): MetricsMessageRow[] {
+  return makeRows({ n, from, seed: 3 }).map((r, i) => ({
+    ...r,
+    value_loss: 0,
+    explained_variance: null,
+    value_mean: 0,
+    zero_advantage_fraction: 0.5 / (1 + i),
+    kl_coef: 0.04,
+    kl_to_reference: 0.001 * (i + 1),
+  }));
+}
+
+describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await Harness.start();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  async function withPage(fn: (p: DashboardPage) => Promise<void>): Promise<void> {
+    const p = await harness.open();
+    try {
+      await fn(p);
+      assert.deepEqual(p.errors, [], "the page logged errors");
+    } finally {
+      await p.close();
+    }
+  }
+
+  const kinds = (p: DashboardPage) => p.page.$$eval('.run-header [data-role="algorithm"]', (els) => els.map((e) => e.textContent));
+  const section = (p: DashboardPage, id: string) => p.page.$$eval(`[data-section="${id}"] .card:not([hidden])`, (els) => els.map((e) => (e as HTMLElement).dataset.card));
+
+  test("the run header names the algorithm and a learned reward", async () => {
+    await withPage(async (p) => {
+      const ppo = makeRun("run-a", makeRows({ n: 3 }), { config: { algorithm: "ppo" } });
+      const grpo = makeRun("run-b", grpoRows(3), { config: { algorithm: "grpo" } });
+      const rlhf = makeRun("run-c", makeRows({ n: 3 }), { config: { algorithm: "ppo", rewardModel: "/ws/.ppo-lab/runs/x/reward-model.json" } });
+      await p.send({ type: "snapshot", runs: [ppo, grpo, rlhf] });
+      assert.deepEqual(await kinds(p), ["PPO", "GRPO", "PPO (learned reward)"]);
+      // A run whose config arrives later (queued, then started as GRPO) is relabelled.
+      await p.send({ type: "snapshot", runs: [makeRun("run-d", [], { config: undefined, status: "queued" })] });
+      assert.deepEqual(await kinds(p), ["PPO"]);
+      await p.send({ type: "runInfo", info: { ...grpo.info, key: "run-d" } });
+      assert.deepEqual(await kinds(p), ["GRPO"]);
+    });
+  });
+
+  test("GRPO and KL metrics have catalogue cards with units, not 'Other metrics' ones", async () => {
+    await withPage(async (p) => {
+      const rows = grpoRows(5).map((r) => ({ ...r, non_score_reward: -0.002, true_ep_rew_mean: 100 }));
+      await p.send({ type: "snapshot", runs: [makeRun("run-1", rows, { config: { algorithm: "grpo", rewardModel: "rm.json" } })] });
+      const rollout = await section(p, "rollout");
+      for (const id of ["zero_advantage_fraction", "non_score_reward", "true_ep_rew_mean"]) assert.ok(rollout.includes(id), `${id} in Rollout: ${rollout}`);
+      const policy = await section(p, "policy");
+      for (const id of ["kl_coef", "kl_to_reference"]) assert.ok(policy.includes(id), `${id} in Policy: ${policy}`);
+      const other = await section(p, "other");
+      for (const id of ["zero_advantage_fraction", "non_score_reward", "kl_coef", "kl_to_reference", "true_ep_rew_mean"]) assert.ok(!other.includes(id), `${id} not under Other`);
+      const unit = await p.page.textContent('.card[data-card="zero_advantage_fraction"] [data-role="unit"]');
+      assert.equal(unit, "share of groups, 0-1");
+      const help = await p.page.getAttribute('.card[data-card="zero_advantage_fraction"] .card-title', "title");
+      assert.match(help ?? "", /same return/);
+      assert.equal(await p.page.textContent('.card[data-card="kl_to_reference"] [data-role="unit"]'), "nats per step");
+      const card = (await p.describe("zero_advantage_fraction"))!;
+      assert.equal(card.datasets.find((d) => d.role === "line")!.points, 5);
+    });
+  });
+
+  test("critic cards: no value cards for a GRPO run; in a PPO/GRPO comparison only PPO's lines", async () => {
+    await withPage(async (p) => {
+      await p.send({ type: "snapshot", runs: [makeRun("run-g", grpoRows(6), { config: { algorithm: "grpo" } })] });
+      const cards = await p.cards();
+      for (const id of ["value_loss", "explained_variance", "value_mean"]) assert.ok(!cards.includes(id), `no ${id} card for GRPO: ${cards}`);
+      assert.equal(await p.page.$eval('[data-section="value"]', (e) => (e as HTMLElement).hidden), true, "the empty Value group is hidden");
+
+      const ppo = makeRun("run-p", makeRows({ n: 6 }), { config: { algorithm: "ppo" }, runId: "20261129-120000-cartpole-v1-pppppp" });
+      const grpo = makeRun("run-g", grpoRows(6), { config: { algorithm: "grpo" }, runId: "20261129-120000-cartpole-v1-gggggg" });
+      await p.send({ type: "snapshot", runs: [ppo, grpo] });
+      const card = (await p.describe("value_loss"))!;
+      assert.deepEqual([...new Set(card.datasets.map((d) => d.run))], ["run-p"]);
+      const values = await p.page.$$eval('.card[data-card="value_loss"] .run-value', (els) => els.map((e) => (e as HTMLElement).dataset.run));
+      assert.deepEqual(values, ["run-p"]);
+    });
+  });
+
+  test("a metric logged only as null gets a card once it has a value, not before", async () => {
+    await withPage(async (p) => {
+      const rows = makeRows({ n: 3 }).map((r) => ({ ...r, kl_coef: null }));
+      await p.send({ type: "snapshot", runs: [makeRun("run-1", rows)] });
+      assert.ok(!(await p.cards()).includes("kl_coef"), "no empty kl_coef chart");
+      await p.send({ type: "update", runs: [{ key: "run-1", rows: makeRows({ n: 1, from: 4 }).map((r) => ({ ...r, kl_coef: 0.2 })), episodes: [] }] });
+      assert.ok((await p.cards()).includes("kl_coef"));
+    });
+  });
+});
