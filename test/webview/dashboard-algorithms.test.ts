@@ -99,6 +99,25 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
     });
   });
 
+  test("config differences: a value and its source are separate cells, never one text", async () => {
+    await withPage(async (p) => {
+      const a = makeRun("run-a", makeRows({ n: 2 }), { runId: "20261129-120000-cartpole-v1-aaaaaa" });
+      a.info.config = { ...a.info.config, algorithm: "ppo" };
+      a.info.sources = { ...a.info.sources, algorithm: "flag" };
+      const b = makeRun("run-b", makeRows({ n: 2 }), { runId: "20261129-120000-cartpole-v1-bbbbbb" });
+      b.info.config = { ...b.info.config, algorithm: "grpo" };
+      b.info.sources = { ...b.info.sources, algorithm: "flag" };
+      await p.send({ type: "snapshot", runs: [a, b] });
+      const row = await p.page.$eval('[data-section="config-diff"] tr[data-key="algorithm"]', (tr) => ({
+        values: [...tr.querySelectorAll("td.value")].map((td) => td.textContent),
+        sources: [...tr.querySelectorAll("td.source")].map((td) => td.textContent),
+      }));
+      assert.deepEqual(row, { values: ["ppo", "grpo"], sources: ["flag", "flag"] });
+      const heads = await p.page.$$eval('[data-section="config-diff"] thead tr:last-child th', (ths) => ths.map((t) => t.textContent));
+      assert.deepEqual(heads, ["value", "source", "value", "source"]);
+    });
+  });
+
   test("a metric logged only as null gets a card once it has a value, not before", async () => {
     await withPage(async (p) => {
       const rows = makeRows({ n: 3 }).map((r) => ({ ...r, kl_coef: null }));

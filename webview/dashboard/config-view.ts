@@ -54,29 +54,29 @@ export function configDifferences(runs: RunStore[]): string[] {
   });
 }
 
-/** A table of the differing keys, one column per run (headed in the run's colour). */
+/**
+ * A table of the differing keys: per run (headed in the run's colour) a value column and a source column, as in the
+ * single-run table, so a value and where it came from are never read as one ("ppo" | flag, not "ppo flag").
+ */
 export function diffTable(runs: RunStore[], colors: Map<string, string>): HTMLElement {
   const keys = configDifferences(runs);
   if (keys.length === 0) return el("p", { class: "muted", "data-role": "no-diff" }, "The compared runs have the same config.");
   const table = el("table", { class: "data-table diff-table" });
   const head = el("tr");
-  head.append(el("th", {}, "hyperparameter"));
+  head.append(el("th", { rowspan: "2" }, "hyperparameter"));
+  const sub = el("tr", { class: "sub-head" });
   for (const r of runs) {
-    const th = el("th", { class: "run-col" }, runLabel(r.info));
+    const th = el("th", { class: "run-col", colspan: "2", "data-run": r.info.key }, runLabel(r.info));
     th.style.setProperty("--run-color", colors.get(r.colorKey) ?? "");
     head.append(th);
+    sub.append(el("th", {}, "value"), el("th", { class: "source" }, "source"));
   }
   table.append(el("thead"), el("tbody"));
-  table.tHead!.append(head);
+  table.tHead!.append(head, sub);
   for (const k of keys) {
     const tr = el("tr", { "data-key": k });
     tr.append(el("td", { class: "key" }, k));
-    for (const r of runs) {
-      const td = el("td", { class: "value" }, fmtConfigValue(r.info.config?.[k]));
-      const src = r.info.sources?.[k];
-      if (src) td.append(" ", el("span", { class: `source-tag source-${src}`, title: SOURCE_TITLES[src] ?? src }, src));
-      tr.append(td);
-    }
+    for (const r of runs) tr.append(el("td", { class: "value", "data-run": r.info.key }, fmtConfigValue(r.info.config?.[k])), sourceCell(r.info.sources?.[k]));
     table.tBodies[0].append(tr);
   }
   return table;
