@@ -164,8 +164,10 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
             const line =
               `update ${r.update} | steps ${r.total_timesteps} | ${fmt(r.steps_per_second, 0)} steps/s | ` +
               `ep_rew_mean ${fmt(r.ep_rew_mean, 1)} | ep_len_mean ${fmt(r.ep_len_mean, 1)} | approx_kl ${fmt(r.approx_kl, 4)} | ` +
-              `clip_fraction ${fmt(r.clip_fraction)} | entropy ${fmt(r.entropy)} | value_loss ${fmt(r.value_loss)} | ` +
-              `explained_variance ${fmt(r.explained_variance)}` +
+              `clip_fraction ${fmt(r.clip_fraction)} | entropy ${fmt(r.entropy)}` +
+              // GRPO trains no critic: its rows have no value_loss / explained_variance.
+              ("value_loss" in r ? ` | value_loss ${fmt(r.value_loss)}` : "") +
+              ("explained_variance" in r ? ` | explained_variance ${fmt(r.explained_variance)}` : "") +
               (r.std !== undefined && r.std !== null ? ` | std ${fmt(r.std)}` : "") +
               ("true_ep_rew_mean" in r ? ` | true_ep_rew_mean ${fmt(r.true_ep_rew_mean, 1)}` : "");
             bar?.update(r.total_timesteps ?? 0, { sps: fmt(r.steps_per_second, 0) });

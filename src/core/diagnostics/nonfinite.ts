@@ -118,10 +118,12 @@ const TERMS: { key: keyof MinibatchStats; metric: string; label: string }[] = [
  * and the first term, in loss order, that was not finite.
  */
 export function lossNonFinite(metrics: UpdateMetrics, stats: readonly MinibatchStats[], config: { normalizeReward: boolean; normalizeObservation: boolean; learningRate: number }, ctx: NonFiniteContext): NonFiniteHit {
-  let at = stats.findIndex((s) => TERMS.some((t) => !Number.isFinite(s[t.key] as number)));
+  // A term a minibatch does not have (valueLoss without a critic, GRPO) is not a non-finite one.
+  const bad = (s: MinibatchStats, t: (typeof TERMS)[number]): boolean => s[t.key] !== undefined && !Number.isFinite(s[t.key] as number);
+  let at = stats.findIndex((s) => TERMS.some((t) => bad(s, t)));
   if (at < 0) at = stats.length - 1;
   const first = stats[at];
-  const term = (first && TERMS.find((t) => !Number.isFinite(first[t.key] as number))) ?? TERMS[1];
+  const term = (first && TERMS.find((t) => bad(first, t))) ?? TERMS[1];
   const epoch = first?.epoch ?? 0;
   const perEpoch = stats.filter((s) => s.epoch === epoch);
   const indexInEpoch = first ? perEpoch.indexOf(first) : 0;

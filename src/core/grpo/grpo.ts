@@ -5,6 +5,10 @@
  * A_i = (R_i - mean(R)) / (std(R) + eps) (advantages.ts). No critic: the loss is PPO's clipped surrogate on these
  * advantages plus beta * KL(pi || pi_ref) to a frozen reference policy (eq. 3-4), with the same epochs / minibatches,
  * Adam, gradient clipping and schedules as PPO (ppo.ts).
+ *
+ * The model still holds the critic's parameters (PPO's actor-critic), but GRPO never runs the critic: not in the
+ * rollout, not in the loss, and the optimizer leaves them as initialised. A GRPO checkpoint therefore has the same
+ * parameters as a PPO one and can start a PPO run (`--init-from`), whose critic then starts from its initialisation.
  */
 import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
 import { RolloutBuffer } from "../ppo/buffer";
@@ -38,9 +42,15 @@ export class GRPO extends PPO {
     if (env.nEnvs !== config.grpo.groupSize) {
       throw new GrpoError(`GRPO runs groupSize = ${config.grpo.groupSize} env copies, but the vector env has ${env.nEnvs}`);
     }
-    // No critic (vfCoef 0) and no second advantage normalisation: group normalisation is the whole baseline.
+    // No critic (vfCoef 0, trainsCritic false) and no second advantage normalisation: group normalisation is the
+    // whole baseline.
     super(env, { ...config, vfCoef: 0, normalizeAdvantage: false }, now);
     if (!this.reference) this.setReferencePolicy(this.policy);
+  }
+
+  /** GRPO is critic-free: the critic is never evaluated nor trained (see the file header). */
+  protected override trainsCritic(): boolean {
+    return false;
   }
 
   protected override lossRefKlCoef(): number {
@@ -68,7 +78,6 @@ export class GRPO extends PPO {
     const maskRows = md > 0 ? new StepRows(f32, md, rows) : undefined;
     const logProbs = new StepRows(f32, 1, rows);
     const refLogProbs = new StepRows(f32, 1, rows);
-    const values = new StepRows(f32, 1, rows);
     const rolloutOfStep = new StepRows((len) => new Int32Array(len), 1, rows);
     const returns: number[] = [];
     let refKlSum = 0;
@@ -85,7 +94,7 @@ export class GRPO extends PPO {
       let left = g;
       while (left > 0) {
         const masks = env.masksSeen && md > 0 ? env.masks : undefined;
-        const out = this.policy.act(obs, g, this.drawNoise(g), false, masks);
+        const out = this.policy.act(obs, g, this.drawNoise(g), false, masks, false);
         for (let e = 0; e < g; e++) {
           if (!active[e]) continue;
           obsRows.pushFrom(obs, e * d);
@@ -95,7 +104,6 @@ export class GRPO extends PPO {
             else maskRows.pushFill(1);
           }
           logProbs.push(out.logProbs[e]);
-          values.push(out.values[e]);
           const rlp = ref
             ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
             : out.logProbs[e];
@@ -145,7 +153,6 @@ export class GRPO extends PPO {
     buf.actions.set(actRows.view());
     if (maskRows) buf.masks.set(maskRows.view());
     buf.logProbs.set(logProbs.view());
-    buf.values.set(values.view());
     const rolloutIndex = rolloutOfStep.view();
     this.advantagesOfBatch = new Float32Array(size);
     for (let i = 0; i < size; i++) this.advantagesOfBatch[i] = adv.advantages[rolloutIndex[i]];
@@ -154,7 +161,10 @@ export class GRPO extends PPO {
     this.refKlOfRollout = size ? refKlSum / size : NaN;
   }
 
-  /** Group-normalised returns of the rollouts, per step; the "returns" are the same numbers (no critic is fit). */
+  /**
+   * Group-normalised returns of the rollouts, per step; the "returns" are the same numbers (no critic is fit, so they
+   * only feed `return_mean` / `return_std`). The buffer's values stay 0: the critic is not run.
+   */
   override computeAdvantages(): { advantages: Float32Array; returns: Float32Array } {
     return { advantages: this.advantagesOfBatch, returns: Float32Array.from(this.advantagesOfBatch) };
   }

@@ -29,8 +29,11 @@ export class Adam {
     this.v = params.map((p) => tf.variable(tf.zerosLike(p.variable), false));
   }
 
-  /** Applies one step. `grads[i]` matches `params[i]` in shape; the caller disposes `grads`. */
-  apply(grads: readonly tf.Tensor[], learningRate: number): void {
+  /**
+   * Applies one step. `grads[i]` matches `params[i]` in shape; the caller disposes `grads`. An undefined `grads[i]`
+   * leaves `params[i]` and its moments untouched (a frozen parameter: GRPO's critic).
+   */
+  apply(grads: readonly (tf.Tensor | undefined)[], learningRate: number): void {
     this.t += 1;
     const bc1 = 1 - Math.pow(this.beta1, this.t);
     const bc2 = 1 - Math.pow(this.beta2, this.t);
@@ -39,6 +42,7 @@ export class Adam {
     tf.tidy(() => {
       for (let i = 0; i < this.params.length; i++) {
         const g = grads[i];
+        if (!g) continue;
         const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         this.m[i].assign(m);

@@ -153,15 +153,26 @@ export class FlatAdam {
     this.v = new Float32Array(size);
   }
 
-  /** One step: `params -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`. `grads` is `[size]`. */
-  apply(params: Float32Array, grads: Float32Array, learningRate: number): void {
+  /**
+   * One step: `params -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`. `grads` is `[size]`.
+   * @param frozen a range `[start, end)` of parameters to leave untouched, moments included (GRPO's critic)
+   */
+  apply(params: Float32Array, grads: Float32Array, learningRate: number, frozen?: readonly [number, number]): void {
     this.step += 1;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const stepSize = learningRate / (1 - Math.pow(b1, this.step));
-    const sqrtBc2 = Math.sqrt(1 - Math.pow(b2, this.step));
-    const { m, v, eps } = this;
-    for (let i = 0; i < this.size; i++) {
+    const stepSize = learningRate / (1 - Math.pow(this.beta1, this.step));
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(this.beta2, this.step));
+    if (!frozen) {
+      this.applyRange(params, grads, stepSize, sqrtBc2, 0, this.size);
+      return;
+    }
+    this.applyRange(params, grads, stepSize, sqrtBc2, 0, frozen[0]);
+    this.applyRange(params, grads, stepSize, sqrtBc2, frozen[1], this.size);
+  }
+
+  /** The update of {@link apply} on parameters `[from, to)`. */
+  private applyRange(params: Float32Array, grads: Float32Array, stepSize: number, sqrtBc2: number, from: number, to: number): void {
+    const { m, v, eps, beta1: b1, beta2: b2 } = this;
+    for (let i = from; i < to; i++) {
       const g = grads[i];
       const mi = (m[i] = b1 * m[i] + (1 - b1) * g);
       const vi = (v[i] = b2 * v[i] + (1 - b2) * g * g);

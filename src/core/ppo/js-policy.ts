@@ -57,12 +57,18 @@ export interface LossCoefficients {
    * DeepSeekMath eq. 4, the k3 estimator of KL(pi || pi_ref)); needs `refLogProbs`. 0 or absent = off.
    */
   refKlCoef?: number;
+  /**
+   * false: a critic-free loss (GRPO): the critic is neither evaluated nor differentiated, its gradient stays zero,
+   * `vfCoef`, `clipRangeVf`, `returns` and `oldValues` are ignored and the statistics have no `valueLoss`. Default true.
+   */
+  critic?: boolean;
 }
 
 /** Statistics of one loss evaluation, in the order of ppo.ts's metric vector. */
 export interface LossStats {
   pgLoss: number;
-  valueLoss: number;
+  /** 0.5 mean((V - R)^2) (or its clipped form); absent when the loss has no critic term (GRPO). */
+  valueLoss?: number;
   entropy: number;
   approxKl: number;
   oldApproxKl: number;
@@ -248,21 +254,20 @@ export class JsActorCritic implements PolicyNetwork {
    * ActorCritic.act: Gumbel-max for categoricals, u < sigmoid(l) for Bernoulli, mean + std * noise for Gaussian.
    * @param obs `[B * obsDim]` @param noise `[B * noiseDim]` uniforms in (0, 1) or standard normals
    * @param masks `[B * maskDim]` invalid-action masks, or undefined
+   * @param critic false skips the critic's forward pass (GRPO); `values` is then empty
    */
-  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array): ActResult {
+  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array, critic = true): ActResult {
     this.reserve(batch);
     this.heap.f32.set(obs.subarray(0, batch * this.obsDim), this.xBuf);
     const outAt = this.actor.forward(this.paramBase, this.xBuf, batch);
-    const vAt = this.critic.forward(this.paramBase, this.xBuf, batch);
     const h = this.heap.f32;
     const a = this.actionDim;
     const actions = new Float32Array(batch * a);
     const logProbs = new Float32Array(batch);
-    const values = new Float32Array(batch);
+    const values = critic ? h.slice(...this.criticSpan(batch)) : new Float32Array(0);
     const n = this.outDim;
     const useMasks = masks && this.maskDim > 0 ? masks : undefined;
     for (let i = 0; i < batch; i++) {
-      values[i] = h[vAt + i];
       const o = outAt + i * n;
       let logp = 0;
       if (this.kind === "categorical" || this.kind === "multi-categorical") {
@@ -313,8 +318,18 @@ export class JsActorCritic implements PolicyNetwork {
   predictValues(obs: Float32Array, batch: number): Float32Array {
     this.reserve(batch);
     this.heap.f32.set(obs.subarray(0, batch * this.obsDim), this.xBuf);
+    return this.heap.f32.slice(...this.criticSpan(batch));
+  }
+
+  /** Runs the critic on the `batch` rows in the input buffer. @returns the heap range `[start, end)` of V(s) `[B]` */
+  private criticSpan(batch: number): [number, number] {
     const at = this.critic.forward(this.paramBase, this.xBuf, batch);
-    return this.heap.f32.slice(at, at + batch);
+    return [at, at + batch];
+  }
+
+  /** The critic's parameters as a range `[start, end)` of `params` (GRPO leaves them as they are). */
+  get criticRange(): [number, number] {
+    return [this.actor.size, this.actor.size + this.critic.size];
   }
 
   /** Current std `[d]` (Gaussian), else undefined. */
@@ -335,7 +350,8 @@ export class JsActorCritic implements PolicyNetwork {
    * then through the distribution (Categorical: dlogp/dz = onehot(a) - p, dH/dz = -p (log p + H); Bernoulli:
    * dlogp/dl = a - sigmoid(l), dH/dl = -l p (1 - p); Gaussian: dlogp/dmu = z / sigma, dlogp/dlogsigma = z^2 - 1,
    * dH/dlogsigma = 1) and back through the MLPs. Ties of max/clip follow TF.js's gradients (max: first argument on
-   * >=; clip: passes at the bounds inclusive), so the two engines agree exactly at the kinks.
+   * >=; clip: passes at the bounds inclusive), so the two engines agree exactly at the kinks. With `c.critic` false
+   * (GRPO) the value term, the critic's forward and its backward pass are skipped and its gradient stays zero.
    * @param m minibatch rows
    * @returns the loss statistics (means over the minibatch)
    */
@@ -345,7 +361,8 @@ export class JsActorCritic implements PolicyNetwork {
     h.fill(0, this.gradBase, this.gradBase + this.size);
     h.set(b.obs.subarray(0, m * this.obsDim), this.xBuf);
     const outAt = this.actor.forward(this.paramBase, this.xBuf, m);
-    const vAt = this.critic.forward(this.paramBase, this.xBuf, m);
+    const withCritic = c.critic !== false;
+    const vAt = withCritic ? this.critic.forward(this.paramBase, this.xBuf, m) : -1;
     const dOut = this.dActor;
     const dV = this.dCritic;
     const n = this.outDim;
@@ -455,7 +472,8 @@ export class JsActorCritic implements PolicyNetwork {
           (dLogStd as Float64Array)[j] += gLogp * (z * z - 1) + gEnt;
         }
       }
-      // 4. Value loss 0.5 * (V - R)^2, or the larger of the unclipped and clipped errors.
+      // 4. Value loss 0.5 * (V - R)^2, or the larger of the unclipped and clipped errors (none without a critic).
+      if (!withCritic) continue;
       const v = h[vAt + i];
       const ret = b.returns[i];
       const err = (v - ret) * (v - ret);
@@ -480,7 +498,7 @@ export class JsActorCritic implements PolicyNetwork {
       h[dV + i] = c.vfCoef * dv * invM;
     }
     this.actor.backward(this.paramBase, this.gradBase, this.xBuf, m, dOut);
-    this.critic.backward(this.paramBase, this.gradBase, this.xBuf, m, dV);
+    if (withCritic) this.critic.backward(this.paramBase, this.gradBase, this.xBuf, m, dV);
     if (dLogStd) {
       const [lo, hi] = this.options.logStdRange;
       for (let j = 0; j < n; j++) {
@@ -493,7 +511,7 @@ export class JsActorCritic implements PolicyNetwork {
     const f = Math.fround;
     return {
       pgLoss: f(pgSum * invM),
-      valueLoss: f(0.5 * vfSum * invM),
+      ...(withCritic ? { valueLoss: f(0.5 * vfSum * invM) } : {}),
       entropy: f(entSum * invM),
       approxKl: f(k3Sum * invM),
       oldApproxKl: f(k1Sum * invM),
@@ -542,9 +560,12 @@ export class JsAdam {
     this.adam = new FlatAdam(policy.size, beta1, beta2, eps);
   }
 
-  /** One step on `policy.params` with `policy.grads`. */
-  apply(learningRate: number): void {
-    this.adam.apply(this.policy.params, this.policy.grads, learningRate);
+  /**
+   * One step on `policy.params` with `policy.grads`.
+   * @param trainCritic false leaves the critic's parameters and their moments untouched (GRPO)
+   */
+  apply(learningRate: number, trainCritic = true): void {
+    this.adam.apply(this.policy.params, this.policy.grads, learningRate, trainCritic ? undefined : this.policy.criticRange);
   }
 
   getState(): AdamState {

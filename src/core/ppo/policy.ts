@@ -26,7 +26,7 @@ export interface ActResult {
   actions: Float32Array;
   /** `[B]` log pi(a|s) of the stored action. */
   logProbs: Float32Array;
-  /** `[B]` V(s). */
+  /** `[B]` V(s); empty when `act` was called without the critic (GRPO). */
   values: Float32Array;
 }
 
@@ -42,7 +42,8 @@ export interface PolicyNetwork {
   readonly noiseKind: "uniform" | "normal";
   readonly kind: "categorical" | "multi-categorical" | "bernoulli" | "gaussian";
   readonly maskDim: number;
-  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic?: boolean, masks?: Float32Array): ActResult;
+  /** @param critic false: skip the critic's forward pass (GRPO's rollout), `values` is then empty; default true */
+  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic?: boolean, masks?: Float32Array, critic?: boolean): ActResult;
   predictValues(obs: Float32Array, batch: number): Float32Array;
   stdValues(): Float32Array | undefined;
   getWeights(): Record<string, { shape: number[]; data: Float32Array }>;
@@ -147,27 +148,29 @@ export class ActorCritic implements PolicyNetwork {
    * @param obs `[B * obsDim]` (already normalised) @param noise `[B * noiseDim]` from our RNG
    * @param deterministic take the mode instead of a sample (evaluation)
    * @param masks `[B * maskDim]` invalid-action masks, or undefined when no env gives masks
+   * @param critic false skips the critic (GRPO's rollout); `values` is then empty
    */
-  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array): ActResult {
+  act(obs: Float32Array, batch: number, noise: Float32Array, deterministic = false, masks?: Float32Array, critic = true): ActResult {
     const out = tf.tidy(() => {
       const x = tf.tensor2d(obs, [batch, this.obsDim]);
       const dist = this.distribution(x, masks && this.maskDim > 0 ? tf.tensor2d(masks, [batch, this.maskDim]) : undefined);
       const a = deterministic ? dist.mode() : dist.sampleWithNoise(tf.tensor2d(noise, [batch, this.noiseDim]));
       const logp = dist.logProb(a);
-      const v = this.value(x);
       const a2 = a.reshape([batch, this.actionDim]);
-      return tf.concat([a2, logp.reshape([batch, 1]), v.reshape([batch, 1])], 1);
+      const cols = [a2, logp.reshape([batch, 1])];
+      if (critic) cols.push(this.value(x).reshape([batch, 1]));
+      return tf.concat(cols, 1);
     });
     const data = out.dataSync() as Float32Array;
     out.dispose();
-    const cols = this.actionDim + 2;
+    const cols = this.actionDim + (critic ? 2 : 1);
     const actions = new Float32Array(batch * this.actionDim);
     const logProbs = new Float32Array(batch);
-    const values = new Float32Array(batch);
+    const values = new Float32Array(critic ? batch : 0);
     for (let i = 0; i < batch; i++) {
       for (let j = 0; j < this.actionDim; j++) actions[i * this.actionDim + j] = data[i * cols + j];
       logProbs[i] = data[i * cols + this.actionDim];
-      values[i] = data[i * cols + this.actionDim + 1];
+      if (critic) values[i] = data[i * cols + this.actionDim + 1];
     }
     return { actions, logProbs, values };
   }

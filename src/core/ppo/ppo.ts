@@ -29,18 +29,19 @@ export interface UpdateMetrics {
   ep_rew_max: number;
   episodes: number;
   policy_gradient_loss: number;
-  value_loss: number;
+  /** Absent for critic-free training (GRPO), as are `explained_variance` and `value_mean`. */
+  value_loss?: number;
   entropy: number;
   approx_kl: number;
   old_approx_kl: number;
   clip_fraction: number;
-  explained_variance: number;
+  explained_variance?: number;
   grad_norm: number;
   learning_rate: number;
   clip_range: number;
   ratio_min: number;
   ratio_max: number;
-  value_mean: number;
+  value_mean?: number;
   advantage_std: number;
   epochs_run: number;
   std?: number;
@@ -211,7 +212,16 @@ export class PPO {
     this.reference = new PolicySnapshot(source, this.env.obsDim, this.env.actionSpace, this.config.activation, this.config.logStdRange);
   }
 
-  /** beta of the PPO-penalty term in the loss (0 unless `klPenalty` is on and measured against the old policy). */
+  /**
+   * Whether the critic is evaluated and trained. GRPO (critic-free) overrides this with false: no critic forward pass
+   * in the rollout or the loss, no critic gradient or optimizer step, and no `value_loss`, `explained_variance` or
+   * `value_mean` in the metrics. The critic's parameters stay in the model as initialised, so checkpoints keep the
+   * same parameters either way.
+   */
+  protected trainsCritic(): boolean {
+    return true;
+  }
+
   /** Coefficient of the loss-level KL-to-reference term (GRPO overrides; 0 for PPO). */
   protected lossRefKlCoef(): number {
     return 0;
@@ -379,6 +389,8 @@ export class PPO {
    * KL estimators (Schulman, "Approximating KL divergence"): k1 = mean(-log r), k3 = mean((r - 1) - log r).
    * With `klCoef` = beta > 0 the loss adds beta * k3 (PPO-penalty, Schulman et al. 2017 section 4); with
    * `refLogProbs` and `refKlCoef` > 0 it adds GRPO's KL to the reference policy (DeepSeekMath eq. 4).
+   * With `critic` false (GRPO) there is no value term: the critic is not evaluated, so it gets no gradient, and the
+   * vf slot of the statistics is 0.
    * Shapes: obs `[M, obsDim]`, actions `[M]` or `[M, d]`, the rest `[M]`.
    * @returns the scalar loss and a `[8]` vector (pg, vf, entropy, k3, k1, clipfrac, ratioMin, ratioMax) kept alive.
    */
@@ -394,6 +406,7 @@ export class PPO {
     klCoef = 0,
     refLogProbs?: tf.Tensor1D,
     refKlCoef = 0,
+    critic = true,
   ): { loss: tf.Scalar; stats: tf.Tensor1D } {
     const policy = this.tfPolicy();
     const dist = policy.distribution(obs, masks);
@@ -403,20 +416,12 @@ export class PPO {
     const pg1 = tf.mul(tf.neg(advantages), ratio);
     const pg2 = tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
     const pgLoss = tf.mean(tf.maximum(pg1, pg2));
-    const values = policy.value(obs);
-    let vfLoss: tf.Scalar;
-    const vfErr = tf.square(tf.sub(values, returns));
-    if (this.config.clipRangeVf !== null) {
-      const c = this.config.clipRangeVf;
-      const clipped = tf.add(oldValues, tf.clipByValue(tf.sub(values, oldValues), -c, c));
-      vfLoss = tf.mul(0.5, tf.mean(tf.maximum(vfErr, tf.square(tf.sub(clipped, returns)))));
-    } else {
-      vfLoss = tf.mul(0.5, tf.mean(vfErr));
-    }
+    const vfLoss = critic ? this.valueLoss(policy.value(obs), returns, oldValues) : tf.scalar(0);
     const entropy = tf.mean(dist.entropy());
     const k1 = tf.mean(tf.neg(logRatio));
     const k3 = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-    let loss = tf.add(tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)), tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
+    let loss = tf.sub(pgLoss, tf.mul(this.config.entCoef, entropy)) as tf.Scalar;
+    if (critic) loss = tf.add(loss, tf.mul(this.config.vfCoef, vfLoss)) as tf.Scalar;
     if (klCoef > 0) loss = tf.add(loss, tf.mul(klCoef, k3)) as tf.Scalar; // PPO-penalty: + beta * KL(pi_old || pi)
     if (refLogProbs && refKlCoef > 0) {
       // GRPO: + beta * mean(rho - log rho - 1), rho = pi_ref / pi (DeepSeekMath eq. 4).
@@ -426,6 +431,18 @@ export class PPO {
     const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), clipRange), "float32"));
     const stats = tf.stack([pgLoss, vfLoss, entropy, k3, k1, clipFrac, tf.min(ratio), tf.max(ratio)]) as tf.Tensor1D;
     return { loss, stats };
+  }
+
+  /**
+   * The value loss (core detail 9): 0.5 mean((V - R)^2), or with `clipRangeVf` = c
+   * 0.5 mean(max((V - R)^2, (V_old + clip(V - V_old, -c, c) - R)^2)). All `[M]`.
+   */
+  private valueLoss(values: tf.Tensor1D, returns: tf.Tensor1D, oldValues: tf.Tensor1D): tf.Scalar {
+    const vfErr = tf.square(tf.sub(values, returns));
+    const c = this.config.clipRangeVf;
+    if (c === null) return tf.mul(0.5, tf.mean(vfErr));
+    const clipped = tf.add(oldValues, tf.clipByValue(tf.sub(values, oldValues), -c, c));
+    return tf.mul(0.5, tf.mean(tf.maximum(vfErr, tf.square(tf.sub(clipped, returns)))));
   }
 
   /**
@@ -443,9 +460,10 @@ export class PPO {
     const { clipRangeVf, entCoef, vfCoef, maxGradNorm } = this.config;
     const klCoef = this.lossKlCoef();
     const refKlCoef = this.lossRefKlCoef();
-    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef, klCoef, refKlCoef }); // loss.backward()
+    const critic = this.trainsCritic();
+    const loss = policy.lossAndGradients(batch, m, { clipRange, clipRangeVf, entCoef, vfCoef, klCoef, refKlCoef, critic }); // loss.backward()
     const gradNorm = clipGradNorm(policy.grads, maxGradNorm); // nn.utils.clip_grad_norm_
-    optimizer.apply(lr); // optimizer.step()
+    optimizer.apply(lr, critic); // optimizer.step()
     return { ...loss, gradNorm };
   }
 
@@ -473,6 +491,7 @@ export class PPO {
     for (let i = 0; i < size; i++) indices[i] = i;
     const kept: { epoch: number; t: tf.Tensor1D }[] = [];
     const collected: MinibatchStats[] = [];
+    const critic = this.trainsCritic();
     const read = (): void => {
       if (kept.length === 0) return;
       const all = tf.stack(kept.map((k) => k.t));
@@ -483,7 +502,7 @@ export class PPO {
         collected.push({
           epoch: k.epoch,
           pgLoss: data[o],
-          valueLoss: data[o + 1],
+          ...(critic ? { valueLoss: data[o + 1] } : {}),
           entropy: data[o + 2],
           approxKl: data[o + 3],
           oldApproxKl: data[o + 4],
@@ -555,6 +574,7 @@ export class PPO {
           continue;
         }
         const { policy, optimizer } = this.tfModel as { policy: ActorCritic; optimizer: Adam };
+        const criticVars = new Set<tf.Variable>(policy.critic.params.map((p) => p.variable));
         const stats = tf.tidy(() => {
           const obsT = tf.tensor2d(obsArr, [m, d]);
           const actT = a === 1 && this.policy.noiseKind === "uniform" ? tf.tensor1d(actArr) : tf.tensor2d(actArr, [m, a]);
@@ -564,20 +584,21 @@ export class PPO {
           const retT = tf.tensor1d(ret);
           const oldVT = tf.tensor1d(oldV);
           let lossStats: tf.Tensor1D | undefined;
-          const vars = policy.params.map((p) => p.variable);
+          // Without a critic (GRPO) its variables are left out: no gradient, no optimizer step (undefined below).
+          const trained = critic ? policy.params : policy.params.filter((p) => !criticVars.has(p.variable));
           const { grads } = tf.variableGrads(() => {
             const refT = refArr ? tf.tensor1d(refArr) : undefined;
-            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT, this.lossKlCoef(), refT, this.lossRefKlCoef());
+            const r = this.ppoLoss(obsT, actT, oldLpT, advT, retT, oldVT, clipRange, maskT, this.lossKlCoef(), refT, this.lossRefKlCoef(), critic);
             lossStats = tf.keep(r.stats);
             return r.loss;
-          }, vars);
-          const gradList = policy.params.map((p) => grads[p.variable.name]);
+          }, trained.map((p) => p.variable));
+          const gradList = trained.map((p) => grads[p.variable.name]);
           const sq = gradList.map((g) => tf.sum(tf.square(g)));
           const gradNorm = tf.sqrt(tf.addN(sq));
           // Global gradient-norm clipping (core detail 11), as torch.nn.utils.clip_grad_norm_.
           const coef = tf.minimum(tf.div(cfg.maxGradNorm, tf.add(gradNorm, 1e-6)), 1);
-          const clipped = gradList.map((g) => tf.mul(g, coef));
-          optimizer.apply(clipped, lr);
+          const clipped = new Map(trained.map((p, i) => [p.variable, tf.mul(gradList[i], coef)]));
+          optimizer.apply(policy.params.map((p) => clipped.get(p.variable)), lr);
           const out = tf.concat([lossStats as tf.Tensor1D, gradNorm.reshape([1]) as tf.Tensor1D]);
           (lossStats as tf.Tensor1D).dispose();
           return out;
@@ -625,22 +646,24 @@ export class PPO {
       ep_rew_max: eps.length ? Math.max(...eps.map((e) => e.return)) : NaN,
       episodes: eps.length,
       policy_gradient_loss: meanOf(stats, (s) => s.pgLoss),
-      value_loss: meanOf(stats, (s) => s.valueLoss),
       entropy: meanOf(stats, (s) => s.entropy),
       approx_kl: meanOf(lastEpoch, (s) => s.approxKl),
       old_approx_kl: meanOf(lastEpoch, (s) => s.oldApproxKl),
       clip_fraction: meanOf(stats, (s) => s.clipFraction),
-      explained_variance: explainedVariance(this.buffer.values, returns),
       grad_norm: meanOf(stats, (s) => s.gradNorm),
       learning_rate: lr,
       clip_range: clipRange,
       ratio_min: stats.reduce((m, s) => Math.min(m, s.ratioMin), Infinity),
       ratio_max: stats.reduce((m, s) => Math.max(m, s.ratioMax), -Infinity),
-      value_mean: meanArr(this.buffer.values),
       advantage_std: Math.sqrt(varianceArr(advantages)),
       epochs_run: epochsRun,
       ...this.rolloutMetrics(returns, stats),
     };
+    if (this.trainsCritic()) {
+      metrics.value_loss = meanOf(stats, (s) => s.valueLoss as number);
+      metrics.explained_variance = explainedVariance(this.buffer.values, returns);
+      metrics.value_mean = meanArr(this.buffer.values);
+    }
     const std = this.policy.stdValues();
     if (std) {
       metrics.std = meanArr(std);
@@ -649,7 +672,7 @@ export class PPO {
     }
     if (this.saturationTotal > 0) metrics.action_saturation = this.saturationCount / this.saturationTotal;
     this.klMetrics(metrics);
-    if (!Number.isFinite(metrics.value_loss) || !Number.isFinite(metrics.policy_gradient_loss)) {
+    if ((metrics.value_loss !== undefined && !Number.isFinite(metrics.value_loss)) || !Number.isFinite(metrics.policy_gradient_loss)) {
       throw new NonFiniteLossError(
         `the PPO loss became non-finite at update ${this.updates} (value_loss ${metrics.value_loss}, policy_gradient_loss ` +
           `${metrics.policy_gradient_loss}); check the env's rewards and observations for huge values, or lower learningRate`,

@@ -55,6 +55,16 @@ describe("loss / gradient / parameter NaN", () => {
     assert.deepEqual(hit.evidence.values, [1, 1, 1, null]);
     assert.match(hit.suggestions[0], /normalizeReward: true/);
   });
+  test("a critic-free (GRPO) minibatch has no value loss, which is not a non-finite term", () => {
+    const grpo = (over: Partial<MinibatchStats> = {}): MinibatchStats => {
+      const s = mb(0, over);
+      delete s.valueLoss;
+      return s;
+    };
+    const hit = lossNonFinite(row(2), [grpo(), grpo({ entropy: NaN })], { normalizeReward: true, normalizeObservation: true, learningRate: 1e-3 }, { update: 1, totalTimesteps: 2048 });
+    assert.equal(hit.evidence.metric, "entropy");
+    assert.match(hit.title, /^entropy became NaN in update 2 \(epoch 1, minibatch 2\)/);
+  });
   test("a gradient norm that overflows while the losses are finite", () => {
     const hit = lossNonFinite(row(2), [mb(0), mb(0, { gradNorm: Infinity })], { normalizeReward: true, normalizeObservation: true, learningRate: 1e-3 }, { update: 1, totalTimesteps: 2048 });
     assert.equal(hit.id, "nonfinite.gradient");

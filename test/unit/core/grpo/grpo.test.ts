@@ -4,6 +4,7 @@ import type { Env } from "../../../../src/core/env";
 import { SyncVectorEnv, type VectorEnv } from "../../../../src/core/envs/vector-env";
 import { GRPO, GrpoError } from "../../../../src/core/grpo/grpo";
 import { resolveConfig, type PPOConfig } from "../../../../src/core/ppo/config";
+import { PPO } from "../../../../src/core/ppo/ppo";
 
 /** Start state from the seed; episodes of 3 steps; reward = action (Discrete(2)) unless `flat`. */
 class Seeded implements Env {
@@ -78,3 +79,43 @@ test("GRPO refuses envs it cannot run, with a clear message", () => {
   assert.throws(() => grpo.iterate(), /without ending; GRPO scores whole episodes/);
   grpo.dispose();
 });
+
+for (const backend of ["js", "cpu"] as const) {
+  test(`GRPO never runs the critic (${backend === "js" ? "js" : "TF.js"} engine): its parameters stay bit-identical and no value metrics are reported`, () => {
+    // vfCoef and clipRangeVf as a PPO run would set them: GRPO must ignore them.
+    const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))), config({ backend, vfCoef: 0.5, clipRangeVf: 0.2 }));
+    const critic = (w: Record<string, { data: Float32Array }>): [string, number[]][] =>
+      Object.entries(w)
+        .filter(([k]) => k.startsWith("critic/"))
+        .map(([k, v]) => [k, Array.from(v.data)]);
+    const before = critic(grpo.policy.getWeights());
+    const actorBefore = Array.from(grpo.policy.getWeights()["actor/0/kernel"].data);
+    // The model keeps the critic's parameters: a GRPO checkpoint has PPO's parameter names and shapes.
+    const ppo = new PPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))), config({ backend, algorithm: "ppo" }));
+    const shapes = (w: Record<string, { shape: number[] }>): [string, number[]][] => Object.entries(w).map(([k, v]) => [k, v.shape]);
+    assert.deepEqual(shapes(grpo.policy.getWeights()), shapes(ppo.policy.getWeights()));
+    ppo.dispose();
+    assert.ok(before.length >= 2, "critic parameters present");
+    // Count the critic's forward passes: the rollout and the loss must not make any.
+    let criticCalls = 0;
+    const net = (grpo.policy as unknown as { critic: Record<string, (...args: unknown[]) => unknown> }).critic;
+    const method = backend === "js" ? "forward" : "apply";
+    const original = net[method];
+    net[method] = (...args: unknown[]) => {
+      criticCalls++;
+      return original.apply(net, args);
+    };
+    for (let u = 0; u < 3; u++) {
+      const m = grpo.iterate();
+      for (const key of ["value_loss", "explained_variance", "value_mean"]) assert.ok(!(key in m), `update ${u + 1}: ${key} is not reported`);
+      assert.ok(Number.isFinite(m.policy_gradient_loss) && Number.isFinite(m.grad_norm));
+      assert.ok(grpo.lastMinibatchStats.every((s) => s.valueLoss === undefined), "no per-minibatch value loss");
+    }
+    assert.equal(criticCalls, 0, "critic forward passes");
+    assert.deepEqual(critic(grpo.policy.getWeights()), before, "the critic's parameters are as initialised");
+    assert.notDeepEqual(Array.from(grpo.policy.getWeights()["actor/0/kernel"].data), actorBefore, "the actor did train");
+    const moments = grpo.optimizer.getState();
+    for (const [k] of before) assert.ok(moments.m[k].every((x) => x === 0) && moments.v[k].every((x) => x === 0), `no Adam moments for ${k}`);
+    grpo.dispose();
+  });
+}

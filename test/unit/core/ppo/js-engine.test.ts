@@ -81,8 +81,11 @@ function minibatch(space: Space, jsp: JsActorCritic, masked: boolean, seed = 7):
   };
 }
 
-/** TF.js autograd of the tfjs engine's `ppoLoss` for this minibatch. */
-function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number, klCoef = 0, refKlCoef = 0) {
+/**
+ * TF.js autograd of the tfjs engine's `ppoLoss` for this minibatch. With `critic` false (GRPO's loss) parameters the
+ * loss does not depend on (the critic's) have no entry in `grads`.
+ */
+function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, clipRange: number, klCoef = 0, refKlCoef = 0, critic = true) {
   const fakePpo = Object.assign(Object.create(PPO.prototype) as object, { policy: tfp, tfModel: { policy: tfp }, config }) as unknown as PPO;
   return tf.tidy(() => {
     const d = tfp.obsDim;
@@ -103,12 +106,13 @@ function tfGradients(tfp: ActorCritic, b: MinibatchArrays, config: PPOConfig, cl
         klCoef,
         b.refLogProbs ? tf.tensor1d(b.refLogProbs) : undefined,
         refKlCoef,
+        critic,
       );
       stats = tf.keep(r.stats);
       return r.loss;
-    }, tfp.params.map((p) => p.variable));
+    }, (critic ? tfp.params : tfp.params.filter((p) => !p.name.startsWith("critic/"))).map((p) => p.variable));
     const out: Record<string, Float32Array> = {};
-    for (const p of tfp.params) out[p.name] = grads[p.variable.name].dataSync() as Float32Array;
+    for (const p of tfp.params) if (grads[p.variable.name]) out[p.name] = grads[p.variable.name].dataSync() as Float32Array;
     const s = (stats as tf.Tensor1D).dataSync();
     (stats as tf.Tensor1D).dispose();
     return { grads: out, stats: Array.from(s) };
@@ -141,7 +145,7 @@ for (const { name, space, masks } of SPACES) {
         const b = minibatch(space, jsp, masked);
         const expected = tfGradients(tfp, b, config, 0.2);
         const s = jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf, entCoef: 0.05, vfCoef: 0.7 });
-        const got = [s.pgLoss, s.valueLoss, s.entropy, s.approxKl, s.oldApproxKl, s.clipFraction, s.ratioMin, s.ratioMax];
+        const got = [s.pgLoss, s.valueLoss ?? NaN, s.entropy, s.approxKl, s.oldApproxKl, s.clipFraction, s.ratioMin, s.ratioMax];
         assertClose(got, expected.stats, "loss statistics", 1e-4, 1e-6);
         // the batch exercises both branches of the clipped surrogate
         assert.ok(s.clipFraction > 0.1 && s.clipFraction < 0.9, `clip fraction ${s.clipFraction}`);
@@ -179,21 +183,53 @@ for (const { name, space } of SPACES) {
 }
 
 for (const { name, space } of SPACES) {
-  test(`js gradients match TF.js autograd with GRPO's KL-to-reference term: ${name}`, () => {
+  test(`js gradients match TF.js autograd for GRPO's critic-free loss with its KL-to-reference term: ${name}`, () => {
     const { tfp, jsp } = pair(space, options());
-    const config = { ...DEFAULT_CONFIG, vfCoef: 0 };
+    // GRPO's loss: no critic at all; vfCoef and clipRangeVf set to values that would matter if the critic were used.
+    const config = { ...DEFAULT_CONFIG, vfCoef: 0.5, clipRangeVf: 0.2, entCoef: 0.01 };
     const b = minibatch(space, jsp, false);
     // Reference log-probs near the old ones, so rho = pi_ref / pi spreads on both sides of 1.
     b.refLogProbs = Float32Array.from(b.oldLogProbs, (lp, i) => lp + 0.3 * Math.sin(i + 1));
-    const expected = tfGradients(tfp, b, config, 0.2, 0, 2);
-    const s = jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf: null, entCoef: 0, vfCoef: 0, refKlCoef: 2 });
+    const expected = tfGradients(tfp, b, config, 0.2, 0, 2, false);
+    jsp.grads.fill(7); // lossAndGradients must overwrite the critic's entries with zeros
+    const s = jsp.lossAndGradients(b, M, { clipRange: 0.2, clipRangeVf: 0.2, entCoef: 0.01, vfCoef: 0.5, refKlCoef: 2, critic: false });
     assert.ok(Number.isFinite(s.refKl) && (s.refKl as number) > 0, `k3 estimate of KL(pi || pi_ref) ${s.refKl}`);
+    assert.equal(s.valueLoss, undefined, "no value loss without a critic");
+    const got = [s.pgLoss, s.entropy, s.approxKl, s.oldApproxKl, s.clipFraction, s.ratioMin, s.ratioMax];
+    assertClose(got, [0, 2, 3, 4, 5, 6, 7].map((i) => expected.stats[i]), "loss statistics", 1e-4, 1e-6);
+    let actorNorm = 0;
     for (const spec of jsp.paramSpecs) {
-      assertClose(jsp.grads.subarray(spec.offset, spec.offset + spec.size), expected.grads[spec.name], `d loss / d ${spec.name} (refKlCoef 2)`);
+      const g = jsp.grads.subarray(spec.offset, spec.offset + spec.size);
+      if (spec.name.startsWith("critic/")) {
+        assert.equal(expected.grads[spec.name], undefined, `TF.js: the loss does not depend on ${spec.name}`);
+        assert.ok(g.every((x) => x === 0), `js: d loss / d ${spec.name} is zero`);
+      } else {
+        assertClose(g, expected.grads[spec.name], `d loss / d ${spec.name} (refKlCoef 2)`);
+        for (const x of g) actorNorm += x * x;
+      }
     }
+    assert.ok(actorNorm > 1e-6, "the actor's gradient is not zero");
     tfp.dispose();
   });
 }
+
+test("act() without the critic gives the same actions and log-probs, and no values, on both engines", () => {
+  for (const { space } of SPACES) {
+    const { tfp, jsp } = pair(space, options());
+    const rng = new Rng(6);
+    const obs = new Float32Array(8 * OBS_DIM).map(() => rng.normal());
+    const noise = new Float32Array(8 * jsp.noiseDim).map(() => (jsp.noiseKind === "normal" ? rng.normal() : rng.uniform() * 0.98 + 0.01));
+    for (const policy of [tfp, jsp]) {
+      const withCritic = policy.act(obs, 8, noise, false);
+      const without = policy.act(obs, 8, noise, false, undefined, false);
+      assert.equal(withCritic.values.length, 8);
+      assert.equal(without.values.length, 0, `${space.spec.type}: no values without the critic`);
+      assert.deepEqual(Array.from(without.actions), Array.from(withCritic.actions));
+      assert.deepEqual(Array.from(without.logProbs), Array.from(withCritic.logProbs));
+    }
+    tfp.dispose();
+  }
+});
 
 test("js gradients match TF.js with relu, PyTorch-default init and a log-std outside its clamp range", () => {
   const space = new Box({ type: "Box", low: -1, high: 1, shape: [3] });
@@ -286,8 +322,8 @@ for (const [name, make, extra] of [
       const b = tfjs.iterate();
       assert.equal(a.total_timesteps, b.total_timesteps);
       for (const key of ["ep_rew_mean", "policy_gradient_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "grad_norm", "explained_variance"] as const) {
-        const x = a[key];
-        const y = b[key];
+        const x = a[key] as number; // PPO: all present
+        const y = b[key] as number;
         if (Number.isNaN(y)) assert.ok(Number.isNaN(x), `update ${u + 1} ${key}: js ${x}, tfjs NaN`);
         else assert.ok(Math.abs(x - y) <= 1e-3 * Math.max(1, Math.abs(y)), `update ${u + 1} ${key}: js ${x} vs tfjs ${y}`);
       }

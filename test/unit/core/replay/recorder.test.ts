@@ -141,7 +141,7 @@ describe("recordEpisode", () => {
         const out: number[] = [];
         for (let u = 0; u < 3; u++) {
           const m = ppo.iterate();
-          out.push(m.ep_rew_mean, m.value_loss, m.approx_kl, m.entropy);
+          out.push(m.ep_rew_mean, m.value_loss ?? NaN, m.approx_kl, m.entropy);
           if (record) recordEpisode(snap(ppo), ppo.obsNormalizer, new TimeLimit(new CartPole(), 200), { seed: 9 + u, deterministic: u === 1 });
         }
         return out;
