@@ -76,6 +76,14 @@ export class RatingHost {
 }
 
 /**
+ * The rate bar's note after a fit: nothing when it succeeded (the state's `rewardModel` already carries the pairs and
+ * accuracies, shown once next to "Fit reward model"; the CLI's summary line would repeat them), the error otherwise.
+ */
+export function fitOutcomeMessage(result: { ok: boolean; message: string }): RatingState["message"] | undefined {
+  return result.ok ? undefined : { level: "error", text: result.message };
+}
+
+/**
  * Fits the reward model of `runDir` with `ppo-lab fit-reward` in a child process (TF.js stays off the extension
  * host's event loop).
  * @param cliJs the bundled CLI (`dist/cli.js`)

@@ -13,7 +13,7 @@ import { readRunInfo } from "../../core/run/run-dir";
 import type { FromReplaysMessage, ReplayExportFormat, ReplaysRunInfo, ToReplaysMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { ReplayServer } from "./replays-data";
-import { fitRewardInChildProcess, RatingHost } from "./rating-data";
+import { fitOutcomeMessage, fitRewardInChildProcess, RatingHost } from "./rating-data";
 import { replaysHtml } from "./replays-html";
 
 /** Opens the reader of a run directory's replays (see `openRunReplaySource` in replays-data.ts). */
@@ -186,7 +186,7 @@ export class ReplaysPanel implements vscode.Disposable {
 
   /**
    * Fits the reward model in a child process (`ppo-lab fit-reward`, TF.js off the extension host), then sends the new
-   * state with the held-out accuracy, or the CLI's error.
+   * state: its reward model carries the held-out accuracy (shown once), or a message with the CLI's error.
    */
   private async fitReward(): Promise<void> {
     if (this.fitting) return;
@@ -194,7 +194,7 @@ export class ReplaysPanel implements vscode.Disposable {
     await this.sendRating();
     const result = await fitRewardInChildProcess(path.join(this.extensionUri.fsPath, "dist", "cli.js"), this.runDir);
     this.fitting = false;
-    await this.sendRating({ level: result.ok ? "info" : "error", text: result.message });
+    await this.sendRating(fitOutcomeMessage(result));
   }
 
   /** The Runs-tree node shape `ppoLab.openDashboard` takes, for this panel's run. */

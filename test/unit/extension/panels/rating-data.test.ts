@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readPreferences } from "../../../../src/core/rlhf/preferences";
-import { fitRewardInChildProcess, RatingHost } from "../../../../src/extension/panels/rating-data";
+import { fitOutcomeMessage, fitRewardInChildProcess, RatingHost } from "../../../../src/extension/panels/rating-data";
 import { ReplayBuilder } from "../../../../src/core/replay/format";
 import { ReplayStore } from "../../../../src/core/replay/store";
 import { loadRunEpisodes } from "../../../../src/core/rlhf/run-ratings";
@@ -106,6 +106,10 @@ describe("Fit reward model from the panel", () => {
     assert.match(fit.message, /held-out/);
     const model = host.state(ids).rewardModel;
     assert.ok(model, "reward-model.json is read back");
+    // The state after the fit shows the reward model's accuracy once: in rewardModel, not again in a message.
+    const after = host.state(ids, { message: fitOutcomeMessage(fit) });
+    assert.equal(after.message, undefined);
+    assert.deepEqual(host.state(ids, { message: fitOutcomeMessage(before) }).message, { level: "error", text: before.message });
     assert.ok(model.pairs >= 30, `pairs ${model.pairs}`);
     assert.ok((model.validationAccuracy ?? 0) >= 0.8, `held-out accuracy ${model.validationAccuracy}`);
   });
