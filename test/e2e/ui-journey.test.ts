@@ -12,30 +12,47 @@
  *   5. the Replays panel of a finished run (from the Runs view) -> play an episode -> the canvas changes over time
  *   6. Developer: Reload Window while a run is live -> the dashboard comes back and keeps updating (the run is
  *      resumed from the checkpoint written when the old extension host went away)
+ *   7. Compare Algorithms (PPO and GRPO, 16k steps) -> one dashboard with both curves -> Show Summary: a row per
+ *      algorithm whose numbers agree with its run's metrics.jsonl
+ *   8. Replays panel -> Rate -> the better episode of 3 pairs -> preferences.jsonl gained them; reopening the panel
+ *      counts them and offers an unrated pair
+ *   9. ratings from the scripted rater (ppo-lab rate) -> Fit reward model in the panel -> Train on Learned Reward
+ *      (fine-tune) -> the new run's dashboard shows true_ep_rew_mean
  *
  * Journey 3 (a broken env file) is in the extension-host suite (test/e2e/host/suite.ts).
  * Run with `npm run test:e2e`.
  */
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import type { Locator, Page } from "playwright-core";
+import { promisify } from "node:util";
+import type { Frame, Locator, Page } from "playwright-core";
 import { pidsMatching } from "./harness/processes";
 import { REPO_ROOT, runJourney, Session, assertToolsInstalled, waitFor } from "./harness/session";
 import {
+  acceptQuickPickChecks,
+  clickNotificationButton,
   closeAllEditors,
   evalInFrames,
   pickFromRowContextMenu,
+  pickQuickPickItem,
   quickOpenFile,
   runCommand,
   statusBar,
+  submitInputBox,
+  visibleEditorText,
   waitForStatusBarText,
   waitForWorkbench,
 } from "./harness/workbench";
 
+const execFileAsync = promisify(execFile);
+
 const SETUP_TIMEOUT_MS = 3 * 60_000;
 const FIXTURE = path.join(REPO_ROOT, "test", "e2e", "fixtures", "cartpole-reward-x1e4.ts");
+/** CartPole with a budget that finishes by itself in seconds, with replays to rate (journeys 8 and 9). */
+const SHORT_FIXTURE = path.join(REPO_ROOT, "test", "e2e", "fixtures", "cartpole-short.ts");
 
 let session: Session | undefined;
 let page: Page | undefined;
@@ -189,10 +206,12 @@ before(async () => {
   try {
     await session.installVsix();
     await session.startCodeServer();
-    fs.writeFileSync(
-      path.join(session.workspace, "cartpole-reward-x1e4.ts"),
-      fs.readFileSync(FIXTURE, "utf8").replace(/from "\.\.\/\.\.\/\.\.\/examples\/cartpole"/, 'from "./cartpole"'),
-    );
+    for (const fixture of [FIXTURE, SHORT_FIXTURE]) {
+      fs.writeFileSync(
+        path.join(session.workspace, path.basename(fixture)),
+        fs.readFileSync(fixture, "utf8").replace(/from "\.\.\/\.\.\/\.\.\/examples\/cartpole"/, 'from "./cartpole"'),
+      );
+    }
     page = await session.openBrowser(session.workbenchUrl());
     await waitForWorkbench(page);
     process.stdout.write(`shared session ready (VSIX installed, code-server ${session.baseUrl}, workbench) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -403,4 +422,314 @@ journey("journey 6: Developer: Reload Window while a run is live -> the dashboar
     return st && st !== "running" ? st : undefined;
   }, signal);
   assert.equal(end, "stopped");
+});
+
+// ---- Beyond PPO-Clip: Compare Algorithms, Rate, Train on Learned Reward -------------------------------------------
+
+/** ep_rew_mean's line datasets per run in the dashboard (after drawing every dirty card): run key -> points. */
+async function epRewLinePoints(p: Page): Promise<Record<string, number> | undefined> {
+  const r = await evalInFrames<Record<string, number>>(
+    p,
+    `(() => { const d = window.ppoLabDashboard; if (!d) return null; d.flush(); const c = d.describe("ep_rew_mean"); if (!c) return null; const out = {}; for (const x of c.datasets) if (x.role === "line") out[x.run] = x.points; return out; })()`,
+  );
+  return r?.value;
+}
+
+/** One row of the Compare Algorithms summary table as shown (cells as text). */
+interface SummaryRow {
+  label: string;
+  final: string;
+  best: string;
+  steps: string;
+  wall: string;
+  status: string;
+  dir: string;
+}
+
+/**
+ * The rows of the summary table in `text` (the markdown document's rendered lines glued together, so rows are found
+ * by their cell delimiters: "| ppo | 45.3 | 52.6 | 4096 | 16.8 | finished | /abs/run/dir |").
+ */
+function parseSummaryRows(text: string): SummaryRow[] {
+  const cell = "\\s*([^|]*?)\\s*\\|";
+  const re = new RegExp(`\\|\\s*((?:ppo|grpo)\\b[^|]*?)\\s*\\|${cell.repeat(6)}`, "gi");
+  return [...text.matchAll(re)].map((m) => ({ label: m[1], final: m[2], best: m[3], steps: m[4], wall: m[5], status: m[6], dir: m[7] }));
+}
+
+/** Finished runs of `envFile` (a workspace file name) with at least two rateable replays, newest first. */
+function rateableRuns(s: Session, envFile: string): string[] {
+  return runDirs(s)
+    .filter((d) => {
+      const info = readRunJson(d) as (RunJson & { envFile?: string; config?: { rewardModel?: unknown } }) | undefined;
+      return info?.status === "finished" && path.basename(info.envFile ?? "") === envFile && !info.config?.rewardModel && replayReturns(d).size >= 2;
+    })
+    .sort()
+    .reverse();
+}
+
+/** Return of every replay with steps in `dir`'s replays/index.json (id -> return); empty when there is none. */
+function replayReturns(dir: string): Map<string, number> {
+  try {
+    const index = JSON.parse(fs.readFileSync(path.join(dir, "replays", "index.json"), "utf8")) as { replays?: { id: string; return: number; length: number }[] };
+    return new Map((index.replays ?? []).filter((r) => r.length > 0).map((r) => [r.id, r.return]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Lines of `dir`'s preferences.jsonl, parsed (none when the file does not exist). */
+function preferenceLines(dir: string): { a: string; b: string; choice: string; rater: string }[] {
+  const file = path.join(dir, "preferences.jsonl");
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { a: string; b: string; choice: string; rater: string });
+}
+
+/** Trains the short CartPole fixture from the palette until it finishes; closes its dashboard; returns its run dir. */
+async function trainShortRun(s: Session, p: Page, signal: AbortSignal, log: (m: string) => void): Promise<string> {
+  const before = runDirs(s);
+  await quickOpenFile(p, path.basename(SHORT_FIXTURE));
+  await runCommand(p, "PPO Lab: Train Environment");
+  const dir = await newRunDir(s, before, signal);
+  const end = await waitFor(`${path.basename(dir)} to finish`, 150_000, () => {
+    const st = readRunJson(dir)?.status;
+    return st && st !== "running" ? st : undefined;
+  }, signal);
+  assert.equal(end, "finished", `the short fixture run ${path.basename(dir)} ended "${end}"`);
+  log(`trained ${path.basename(dir)}: ${replayReturns(dir).size} replays`);
+  await closeAllEditors(p);
+  return dir;
+}
+
+/** What the Replays webview's Rate mode shows (window.ppoLabReplays.rating()). */
+interface RatingView {
+  active: boolean;
+  pair?: [string, string];
+  state?: {
+    count: number;
+    ratedPairs: number;
+    totalPairs: number;
+    next: [string, string] | null;
+    rewardModel: { pairs: number; trainAccuracy: number | null; validationAccuracy: number | null } | null;
+    fitting: boolean;
+    message?: { level: string; text: string };
+  };
+}
+
+async function ratingView(frame: Frame): Promise<RatingView> {
+  return JSON.parse((await frame.evaluate(`JSON.stringify(window.ppoLabReplays.rating())`)) as string) as RatingView;
+}
+
+/** "PPO Lab: Open Replays" from the palette, picking run `id`; returns the panel's webview frame once it lists replays. */
+async function openReplaysFromPalette(p: Page, id: string, signal: AbortSignal): Promise<Frame> {
+  await runCommand(p, "PPO Lab: Open Replays");
+  await pickQuickPickItem(p, /open the replays of a run/, id);
+  return waitFor(
+    `the Replays panel of ${id}`,
+    60_000,
+    async () => (await evalInFrames<boolean>(p, `document.querySelector('[data-command="rate"]') && document.querySelector('tr[data-replay]') && document.body.textContent.includes(${JSON.stringify(id)}) ? true : null`))?.frame,
+    signal,
+  );
+}
+
+/** Presses Rate (when Rate mode is off) and waits for the pair to rate; returns the Rate mode's view. */
+async function startRating(frame: Frame, signal: AbortSignal): Promise<RatingView> {
+  if (!(await ratingView(frame)).active) await frame.locator('[data-command="rate"]').click({ timeout: 10_000 });
+  return waitFor("Rate mode to show a pair of episodes", 30_000, async () => {
+    const v = await ratingView(frame);
+    return v.active && v.pair && v.state ? v : undefined;
+  }, signal);
+}
+
+/** The installed extension's bundled CLI (dist/cli.js in the session's --extensions-dir). */
+function installedCli(s: Session): string {
+  const ext = fs.readdirSync(s.extensionsDir).find((d) => d.startsWith("ppo-lab.ppo-lab-"));
+  if (!ext) throw new Error(`the extension is not installed in ${s.extensionsDir}`);
+  return path.join(s.extensionsDir, ext, "dist", "cli.js");
+}
+
+journey("journey 7: Compare Algorithms (PPO, GRPO) on cartpole.ts -> comparison dashboard with both curves -> summary table", 4 * 60_000, async (s, p, signal, log) => {
+  const before = runDirs(s);
+  const budget = 16_384;
+  const threshold = 30;
+  await quickOpenFile(p, "cartpole.ts");
+  await runCommand(p, "PPO Lab: Compare Algorithms");
+  const picked = await acceptQuickPickChecks(p, /algorithms and configs to compare/, (label) => /^(PPO|GRPO),/.test(label));
+  assert.equal(picked.length, 2, `checked ${JSON.stringify(picked)}`);
+  await submitInputBox(p, /Total timesteps of every run/, String(budget));
+  await submitInputBox(p, /Reward threshold/, String(threshold));
+  log(`comparing ${picked.map((l) => l.split(",")[0]).join(" and ")} over ${budget} steps`);
+
+  // One dashboard with both runs' ep_rew_mean curves while they train.
+  const live = await waitFor("the comparison dashboard to draw two runs' ep_rew_mean curves", 150_000, async () => {
+    const pts = await epRewLinePoints(p);
+    return pts && Object.keys(pts).length === 2 && Object.values(pts).every((n) => n >= 1) ? pts : undefined;
+  }, signal);
+  log(`dashboard curves: ${JSON.stringify(live)}`);
+  const tab = (await p.locator(".tabs-container .tab.active").allInnerTexts()).join(" | ");
+  assert.match(tab, /PPO|GRPO|compare/i, `the comparison dashboard's tab reads "${tab}"`);
+
+  const dirs = await waitFor("the two comparison runs to finish", 150_000, () => {
+    const mine = runDirs(s).filter((d) => !before.includes(d));
+    return mine.length === 2 && mine.every((d) => readRunJson(d)?.status === "finished") ? mine : undefined;
+  }, signal);
+  const algorithms = dirs.map((d) => (readRunJson(d) as { config?: { algorithm?: string } }).config?.algorithm).sort();
+  assert.deepEqual(algorithms, ["grpo", "ppo"], `run.json algorithms of ${dirs.map((d) => path.basename(d)).join(", ")}`);
+  // Every update of both runs on the charts.
+  const rowsOnDisk = dirs.map((d) => metricRows(d).length).sort((a, b) => a - b);
+  const drawn = await waitFor("the dashboard to draw every update of both runs", 30_000, async () => {
+    const pts = await epRewLinePoints(p);
+    const n = pts ? Object.values(pts).sort((a, b) => a - b) : [];
+    return JSON.stringify(n) === JSON.stringify(rowsOnDisk) ? n : undefined;
+  }, signal).catch((e: Error) => {
+    throw new Error(`${e.message} (metrics rows on disk: ${rowsOnDisk.join(", ")})`);
+  });
+  log(`finished; ep_rew_mean points per run ${drawn.join(", ")} = metrics rows on disk`);
+
+  // The summary table: one row per algorithm, each agreeing with its run's metrics.jsonl.
+  const note = await clickNotificationButton(p, /comparison on .* done/, "Show Summary", 60_000);
+  log(`notification: "${note}"`);
+  const text = await visibleEditorText(p, /Algorithm comparison[\s\S]*\|\s*grpo\b[\s\S]*\|\s*(finished|stopped|failed)\s*\|/i);
+  const rows = parseSummaryRows(text);
+  log(`summary rows: ${rows.map((r) => `${r.label}: final ${r.final}, best ${r.best}, steps to ${threshold} ${r.steps}, wall ${r.wall} s`).join("; ")}`);
+  assert.deepEqual(rows.map((r) => r.label.toLowerCase()).sort(), ["grpo", "ppo"], `summary rows: ${JSON.stringify(rows)}`);
+  for (const row of rows) {
+    const dir = dirs.find((d) => d === row.dir);
+    assert.ok(dir, `the ${row.label} row names run directory ${row.dir}, not one of ${dirs.join(", ")}`);
+    assert.equal((readRunJson(dir) as { config?: { algorithm?: string } }).config?.algorithm, row.label.toLowerCase());
+    const metrics = metricRows(dir);
+    const rewards = metrics.map((m) => m.ep_rew_mean).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    assert.ok(rewards.length > 0, `${row.label}: no ep_rew_mean in ${dir}/metrics.jsonl`);
+    const last10 = rewards.slice(-10);
+    const reached = metrics.find((m) => typeof m.ep_rew_mean === "number" && m.ep_rew_mean >= threshold);
+    const last = metrics[metrics.length - 1];
+    assert.equal(row.final, (last10.reduce((a, b) => a + b, 0) / last10.length).toFixed(1), `${row.label}: final ep_rew_mean`);
+    assert.equal(row.best, Math.max(...rewards).toFixed(1), `${row.label}: best`);
+    assert.equal(row.steps, reached ? String(reached.total_timesteps) : "never", `${row.label}: steps to ${threshold}`);
+    assert.equal(row.wall, Number(last.wall_seconds).toFixed(1), `${row.label}: wall seconds`);
+    assert.ok(Number(row.wall) > 0 && Number(last.total_timesteps) >= budget, `${row.label}: wall ${row.wall} s for ${last.total_timesteps} steps`);
+    assert.equal(row.status, "finished");
+  }
+  // The summary is an unsaved document: close it without the save prompt.
+  await runCommand(p, "View: Revert and Close Editor");
+});
+
+journey("journey 8: Replays panel -> Rate -> pick the better episode of 3 pairs -> preferences.jsonl, kept after reopening", 4 * 60_000, async (s, p, signal, log) => {
+  const dir = rateableRuns(s, path.basename(SHORT_FIXTURE))[0] ?? (await trainShortRun(s, p, signal, log));
+  const id = path.basename(dir);
+  const returns = replayReturns(dir);
+  const linesBefore = preferenceLines(dir).length;
+  log(`rating ${id}: ${returns.size} replays, ${linesBefore} ratings already`);
+
+  let frame = await openReplaysFromPalette(p, id, signal);
+  let view = await startRating(frame, signal);
+  assert.equal(view.state?.count, linesBefore, "the Rate bar counts the ratings already on disk");
+  const rated: { a: string; b: string; choice: string }[] = [];
+  for (let k = 1; k <= 3; k++) {
+    const [a, b] = view.pair as [string, string];
+    const ra = returns.get(a);
+    const rb = returns.get(b);
+    assert.ok(ra !== undefined && rb !== undefined, `the pair ${a} / ${b} are replays of ${id} (${[...returns.keys()].join(", ")})`);
+    // The better episode is the one that balanced the pole longer (higher return); equal returns are "same".
+    const choice = ra === rb ? "same" : ra > rb ? "a" : "b";
+    await frame.locator(`[data-rate="${choice}"]`).click({ timeout: 10_000 });
+    rated.push({ a, b, choice });
+    view = await waitFor(`rating ${k} to be counted`, 30_000, async () => {
+      const v = await ratingView(frame);
+      return v.state?.count === linesBefore + k && v.pair && `${v.pair}` !== `${a},${b}` ? v : undefined;
+    }, signal);
+  }
+  log(`rated ${rated.map((r) => `${r.a} vs ${r.b}: ${r.choice}`).join("; ")}`);
+
+  const lines = preferenceLines(dir);
+  assert.equal(lines.length, linesBefore + 3, `preferences.jsonl has ${lines.length} lines`);
+  assert.deepEqual(
+    lines.slice(linesBefore).map(({ a, b, choice, rater }) => ({ a, b, choice, rater })),
+    rated.map((r) => ({ ...r, rater: "user" })),
+  );
+  const pairKey = (a: string, b: string) => [a, b].sort().join(" vs ");
+  const ratedPairs = new Set(lines.filter((l) => l.choice !== "unknown").map((l) => pairKey(l.a, l.b)));
+  const countText = await frame.locator('[data-role="rating-count"]').innerText();
+  assert.match(countText, new RegExp(`^${lines.length} ratings · ${ratedPairs.size} of \\d+ pairs rated`), `the Rate bar reads "${countText}"`);
+
+  // Close the panel, reopen it: the ratings come back from the run directory.
+  await closeAllEditors(p);
+  frame = await openReplaysFromPalette(p, id, signal);
+  view = await startRating(frame, signal);
+  const again = await frame.locator('[data-role="rating-count"]').innerText();
+  log(`reopened: "${again}", next pair ${view.pair?.join(" vs ")}`);
+  assert.equal(view.state?.count, lines.length, "the reopened panel counts every rating");
+  assert.equal(again, countText);
+  assert.ok(view.pair && !ratedPairs.has(pairKey(...view.pair)), `the next pair ${view.pair?.join(" vs ")} has not been rated yet`);
+  assert.equal(preferenceLines(dir).length, lines.length, "reopening wrote nothing to preferences.jsonl");
+});
+
+journey("journey 9: ratings (scripted rater) -> Fit reward model -> Train on Learned Reward -> new run's dashboard shows true_ep_rew_mean", 4 * 60_000, async (s, p, signal, log) => {
+  const shortName = path.basename(SHORT_FIXTURE);
+  const dir = rateableRuns(s, shortName)[0] ?? (await trainShortRun(s, p, signal, log));
+  const id = path.basename(dir);
+
+  // Clicking 20 pairs is slow: the scripted rater of the CLI (prefers the higher true return) adds them.
+  const rater = path.join(REPO_ROOT, "test", "fixtures", "raters", "true-return.ts");
+  const { stdout } = await execFileAsync(process.execPath, [installedCli(s), "rate", dir, "--rater", rater, "--pairs", "20"], { timeout: 60_000, signal });
+  log(`ppo-lab rate: ${stdout.trim()}`);
+  const ratings = preferenceLines(dir).length;
+  assert.ok(ratings >= 20, `preferences.jsonl has ${ratings} ratings`);
+
+  // Fit the reward model from the Replays panel's Rate bar; it shows the held-out accuracy.
+  const frame = await openReplaysFromPalette(p, id, signal);
+  await startRating(frame, signal);
+  await frame.locator('[data-command="fitReward"]').click({ timeout: 10_000 });
+  const fitted = await waitFor("the reward model to be fitted", 90_000, async () => {
+    const v = await ratingView(frame);
+    if (v.state?.message?.level === "error") throw new Error(`Fit reward model failed: ${v.state.message.text}`);
+    return v.state?.rewardModel && !v.state.fitting ? v.state : undefined;
+  }, signal);
+  const accuracyText = await frame.locator('[data-role="reward-accuracy"]').innerText();
+  log(`fitted: "${accuracyText}"`);
+  assert.match(accuracyText, /held-out accuracy \d+%/);
+  const modelFile = path.join(dir, "reward-model.json");
+  const onDisk = JSON.parse(fs.readFileSync(modelFile, "utf8")) as { report: { pairs: number; ratings: number } };
+  assert.equal(onDisk.report.pairs, fitted.rewardModel?.pairs, "the panel shows the fitted model's pair count");
+  assert.equal(onDisk.report.ratings, ratings);
+  await closeAllEditors(p);
+
+  // Train on Learned Reward: pick the rated run, then fine-tune its policy (the RLHF shape).
+  const before = runDirs(s);
+  await runCommand(p, "PPO Lab: Train on Learned Reward");
+  await pickQuickPickItem(p, /train on the learned reward of a run/, id);
+  await pickQuickPickItem(p, /^PPO Lab: train on the learned reward$/, /Fine-tune this run's policy/);
+  const newDir = await newRunDir(s, before, signal);
+  log(`learned-reward run ${path.basename(newDir)}`);
+  const config = await waitFor("the new run's run.json", 30_000, () => (readRunJson(newDir) as { config?: { rewardModel?: string; initFrom?: string } } | undefined)?.config, signal);
+  assert.equal(config.rewardModel, modelFile, "the new run trains on the fitted reward model");
+  assert.equal(config.initFrom, dir, "the new run starts from the rated run's policy");
+
+  // Its dashboard shows the env's own return next to the learned one.
+  const shown = await waitFor("the new run's dashboard to show true_ep_rew_mean", 120_000, async () => {
+    const r = await evalInFrames<string>(
+      p,
+      `(() => { const d = window.ppoLabDashboard; const c = document.querySelector('.card[data-metric="true_ep_rew_mean"]'); if (!d || !c || !d.cards().includes("true_ep_rew_mean")) return null; return c.querySelector('[data-role="last-value"]')?.textContent ?? null; })()`,
+    );
+    return r && /\d/.test(r.value) ? r.value.trim() : undefined;
+  }, signal);
+  const tab = (await p.locator(".tabs-container .tab.active").allInnerTexts()).join(" | ");
+  log(`dashboard "${tab}": true_ep_rew_mean ${shown}`);
+  assert.match(tab, /PPO|GRPO|cartpole-short/i);
+  const rows = metricRows(newDir);
+  const trueValues = rows.map((r) => r.true_ep_rew_mean).filter((v): v is number => typeof v === "number");
+  assert.ok(trueValues.length > 0, `metrics.jsonl of ${path.basename(newDir)} logs true_ep_rew_mean (${rows.length} rows)`);
+  const value = Number(shown.replace(/,/g, ""));
+  assert.ok(trueValues.some((v) => Math.abs(v - value) <= Math.max(0.05, Math.abs(v) * 1e-3)), `the card's ${shown} is one of the logged true_ep_rew_mean values ${trueValues.join(", ")}`);
+  // The learned reward is not the env's: the two returns differ somewhere.
+  assert.ok(rows.some((r) => typeof r.ep_rew_mean === "number" && typeof r.true_ep_rew_mean === "number" && r.ep_rew_mean !== r.true_ep_rew_mean), "ep_rew_mean (learned) differs from true_ep_rew_mean");
+
+  const end = await waitFor("the learned-reward run to finish", 150_000, () => {
+    const st = readRunJson(newDir)?.status;
+    return st && st !== "running" ? st : undefined;
+  }, signal);
+  assert.equal(end, "finished");
 });

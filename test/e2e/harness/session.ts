@@ -294,7 +294,7 @@ export class Session {
     const runs = path.join(this.workspace, ".ppo-lab", "runs");
     if (fs.existsSync(runs)) {
       for (const run of fs.readdirSync(runs)) {
-        for (const f of ["run.json", "metrics.jsonl"]) {
+        for (const f of ["run.json", "metrics.jsonl", "preferences.jsonl"]) {
           const src = path.join(runs, run, f);
           if (fs.existsSync(src)) fs.cpSync(src, path.join(dest, "runs", run, f));
         }

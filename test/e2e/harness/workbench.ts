@@ -120,11 +120,21 @@ export async function evalInFrames<T>(page: Page, expression: string): Promise<{
   return undefined;
 }
 
-/** Closes every editor (dashboards included) and any open quick input, so a journey starts from a known layout. */
+/**
+ * Closes every editor (dashboards included) and any open quick input, so a journey starts from a known layout. An
+ * unsaved untitled document (e.g. a summary a command opened) makes VS Code ask whether to save it: "Don't Save".
+ */
 export async function closeAllEditors(page: Page): Promise<void> {
   await closeQuickInput(page).catch(() => undefined);
   await runCommand(page, "View: Close All Editors");
-  await page.locator(".tabs-container .tab").first().waitFor({ state: "detached", timeout: 15_000 });
+  const firstTab = page.locator(".tabs-container .tab").first();
+  const dontSave = page.locator(".monaco-dialog-box .monaco-button", { hasText: "Don't Save" });
+  const deadline = Date.now() + 15_000;
+  while ((await firstTab.count()) > 0) {
+    if (await dontSave.isVisible()) await dontSave.click({ timeout: 5_000 });
+    if (Date.now() > deadline) throw new Error(`editors still open 15 s after "View: Close All Editors": ${(await page.locator(".tabs-container .tab").allInnerTexts()).join(", ")}`);
+    await page.waitForTimeout(200);
+  }
 }
 
 /**
@@ -139,4 +149,129 @@ export async function pickFromRowContextMenu(page: Page, row: Locator, action: s
   await item.hover();
   await page.keyboard.press("Enter");
   await page.locator(".context-view .monaco-menu").waitFor({ state: "hidden", timeout: 10_000 });
+}
+
+/** The open quick input while its text (an input box's prompt is part of it) matches `text`. */
+function quickInputWith(page: Page, text: RegExp): Locator {
+  return page.locator(QUICK_INPUT).filter({ hasText: text });
+}
+
+/** The open quick pick while its title matches `title`. */
+function quickPickTitled(page: Page, title: RegExp): Locator {
+  return page.locator(QUICK_INPUT).filter({ has: page.locator(".quick-input-title", { hasText: title }) });
+}
+
+/**
+ * Waits for a quick pick whose title matches `title` and picks (clicks) the row whose text matches `row`.
+ * @throws when that quick pick or row does not show within `timeoutMs`, naming the rows it had.
+ */
+export async function pickQuickPickItem(page: Page, title: RegExp, row: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const widget = quickPickTitled(page, title);
+  const item = widget.locator(".quick-input-list .monaco-list-row").filter({ hasText: row }).first();
+  try {
+    await item.waitFor({ state: "visible", timeout: timeoutMs });
+  } catch (e) {
+    const rows = await page.locator(QUICK_INPUT_ROWS).evaluateAll((rs) => rs.map((r) => r.getAttribute("aria-label"))).catch(() => []);
+    const shown = await page.locator(".quick-input-widget .quick-input-title").innerText({ timeout: 1_000 }).catch(() => "(none)");
+    throw new Error(`no quick pick row matching ${row} under a title matching ${title} within ${timeoutMs} ms; the quick input is titled ${JSON.stringify(shown)} with rows ${JSON.stringify(rows)}`, { cause: e });
+  }
+  await item.click({ timeout: 10_000 });
+}
+
+/**
+ * In a multi-select quick pick titled `title`, checks exactly the rows whose label `wanted` accepts, then accepts
+ * (Enter). @returns the labels that were checked.
+ */
+export async function acceptQuickPickChecks(page: Page, title: RegExp, wanted: (label: string) => boolean, timeoutMs = 30_000): Promise<string[]> {
+  const widget = quickPickTitled(page, title);
+  const rows = widget.locator(".quick-input-list .monaco-list-row");
+  await rows.first().waitFor({ state: "visible", timeout: timeoutMs });
+  const checked: string[] = [];
+  for (let i = 0; i < (await rows.count()); i++) {
+    const r = rows.nth(i);
+    const label = (await r.getAttribute("aria-label")) ?? "";
+    const want = wanted(label);
+    if (((await r.getAttribute("aria-checked")) === "true") !== want) await r.locator(".monaco-checkbox").click({ timeout: 5_000 });
+    if (((await r.getAttribute("aria-checked")) === "true") !== want) throw new Error(`could not ${want ? "check" : "uncheck"} the quick pick row "${label}"`);
+    if (want) checked.push(label);
+  }
+  await widget.locator(".quick-input-box input").press("Enter");
+  await widget.waitFor({ state: "hidden", timeout: 10_000 });
+  return checked;
+}
+
+/**
+ * Waits for an input box whose prompt matches `prompt`, replaces its value with `value` and accepts it (Enter).
+ * @throws when the box does not show, or when it stays open (its validation rejected the value: the message is named).
+ */
+export async function submitInputBox(page: Page, prompt: RegExp, value: string, timeoutMs = 30_000): Promise<void> {
+  const widget = quickInputWith(page, prompt);
+  const box = widget.locator(".quick-input-box input");
+  await box.waitFor({ state: "visible", timeout: timeoutMs });
+  await box.fill(value);
+  await box.press("Enter");
+  const gone = await widget.waitFor({ state: "hidden", timeout: 5_000 }).then(() => true).catch(() => false);
+  if (!gone) {
+    const message = await widget.locator(".quick-input-message").innerText({ timeout: 1_000 }).catch(() => "");
+    throw new Error(`the input box ${prompt} did not accept ${JSON.stringify(value)}: ${JSON.stringify(message)}`);
+  }
+}
+
+/**
+ * Clicks `button` of the notification whose text matches `message`: on its toast, or (once toasts have hidden it) in
+ * the notification center. @returns the notification's text.
+ */
+export async function clickNotificationButton(page: Page, message: RegExp, button: string, timeoutMs = 60_000): Promise<string> {
+  const toast = page.locator(".notifications-toasts .notification-list-item").filter({ hasText: message }).first();
+  const inCenter = page.locator(".notifications-center .notification-list-item").filter({ hasText: message }).first();
+  const deadline = Date.now() + timeoutMs;
+  let centerOpened = 0;
+  for (;;) {
+    for (const item of [toast, inCenter]) {
+      if (await item.isVisible()) {
+        const text = (await item.innerText()).replace(/\s+/g, " ").trim();
+        await item.locator(".monaco-button", { hasText: button }).click({ timeout: 10_000 });
+        return text;
+      }
+    }
+    // A toast hides after a while (info ones after about 10 s); the center keeps the notification.
+    if (Date.now() - centerOpened > 10_000 && !(await page.locator(".notifications-center.visible").isVisible())) {
+      await runCommand(page, "Notifications: Show Notifications", 10_000).catch(() => undefined);
+      centerOpened = Date.now();
+    }
+    if (Date.now() > deadline) {
+      const toasts = await page.locator(".notifications-toasts, .notifications-center").allInnerTexts().catch(() => []);
+      throw new Error(`no notification matching ${message} with a "${button}" button within ${timeoutMs} ms; notifications: ${JSON.stringify(toasts)}`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * The text of the visible editor whose content matches `pattern`, its rendered lines joined in order. A line that
+ * word wrap split is rendered as several lines: joining without separators puts it back together (the wrapped
+ * segments keep their spaces), at the cost of gluing consecutive lines together too, so match rows by their own
+ * delimiters. Non-breaking spaces (how the editor renders spaces) come back as spaces.
+ */
+export async function visibleEditorText(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  let texts: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    texts = await page
+      .locator(".editor-instance .monaco-editor .view-lines")
+      .evaluateAll((editors) =>
+        editors.map((e) =>
+          [...e.children]
+            .map((c) => ({ top: parseFloat((c as unknown as { style: { top: string } }).style.top) || 0, text: c.textContent ?? "" }))
+            .sort((a, b) => a.top - b.top)
+            .map((l) => l.text)
+            .join(""),
+        ),
+      )
+      .catch(() => []);
+    const hit = texts.map((t) => t.replace(/\u00a0/g, " ")).find((t) => pattern.test(t));
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`no visible editor shows text matching ${pattern} within ${timeoutMs} ms (${texts.length} editors)`);
+    await page.waitForTimeout(250);
+  }
 }
