@@ -58,15 +58,30 @@ const cursorPlugin: Plugin = {
 
 let pluginRegistered = false;
 
-/** The flat labels of the action distribution's components (one per probability or per action dimension). */
+/**
+ * The flat labels of the action distribution's components (one per probability, or per action dimension for a
+ * Gaussian or Bernoulli policy).
+ *
+ * The recorder (src/core/replay/recorder.ts `replaySpaces`) stores `actionLabels` per action *component*: one for a
+ * Discrete action ("action", or the space's own label), one per MultiDiscrete component, one per Box/MultiBinary
+ * dimension. A categorical probability is then labelled by the action *value* it stands for, `actionStart[c] + k`
+ * ("0", "1"; "-1", "0", "1" for a Discrete with start -1), prefixed by the component's label when there are several
+ * components ("gear=2"). Labels given one per value (as many as probabilities) are used as they are.
+ */
 export function distributionLabels(replay: LoadedReplay): string[] {
   const sp = replay.header.spaces;
   const nvec = sp.actionNvec ?? [];
   if (sp.actionKind === "discrete" && nvec.length > 0) {
+    const values = nvec.reduce((a, n) => a + n, 0);
+    if (values > nvec.length && sp.actionLabels.length === values) return sp.actionLabels.slice();
+    const start = sp.actionStart ?? [];
     const out: string[] = [];
-    let k = 0;
     nvec.forEach((n, c) => {
-      for (let a = 0; a < n; a++, k++) out.push(sp.actionLabels[k] ?? (nvec.length > 1 ? `a${c}=${a}` : `${a}`));
+      const name = sp.actionLabels[c] ?? `a${c}`;
+      for (let k = 0; k < n; k++) {
+        const value = (start[c] ?? 0) + k;
+        out.push(nvec.length > 1 ? `${name}=${value}` : String(value));
+      }
     });
     return out;
   }
@@ -75,13 +90,31 @@ export function distributionLabels(replay: LoadedReplay): string[] {
 }
 
 /** Whether flat probability `k` of a categorical distribution is the action taken (for multi-component actions too). */
-function isTaken(nvec: number[], action: number[], k: number, start: number[] = []): boolean {
+export function isTaken(nvec: number[], action: number[], k: number, start: number[] = []): boolean {
   let base = 0;
   for (let c = 0; c < nvec.length; c++) {
     if (k < base + nvec[c]) return action[c] - (start[c] ?? 0) === k - base;
     base += nvec[c];
   }
   return false;
+}
+
+/**
+ * The discrete policy at `step` as the bars show it: the labels, the flat probabilities, which of them the recorded
+ * action of that same step took (`steps.action[step]` was sampled from `steps.distribution[step]`), and the note
+ * "took <label> (p = ...)" naming every taken component. Undefined for a Gaussian policy or a step not loaded.
+ */
+export function takenAction(replay: LoadedReplay, step: number): { labels: string[]; probs: number[]; taken: boolean[]; note: string } | undefined {
+  const dist = replay.steps.distribution[step];
+  if (!dist || dist.kind === "gaussian") return undefined;
+  const labels = distributionLabels(replay);
+  const action = replay.steps.action[step] ?? [];
+  const probs = dist.kind === "categorical" ? dist.probs.flat() : dist.probs;
+  const sp = replay.header.spaces;
+  const nvec = sp.actionNvec ?? (dist.kind === "categorical" ? dist.probs.map((p) => p.length) : []);
+  const taken = probs.map((_, k) => (dist.kind === "categorical" ? isTaken(nvec, action, k, sp.actionStart) : action[k] === 1));
+  const parts = taken.flatMap((t, k) => (t ? [`${labels[k] ?? k} (p = ${probs[k].toFixed(3)})`] : []));
+  return { labels, probs, taken, note: parts.length > 0 ? `took ${parts.join(", ")}` : "" };
 }
 
 interface ChartSpec {
@@ -322,12 +355,9 @@ export class Timelines {
       this.distNote.textContent = dist.mean.map((m, d) => `${labels[d]}: ${m.toFixed(3)} ± ${dist.std[d].toFixed(3)} (took ${(action[d] ?? NaN).toFixed(3)})`).join(" · ");
       this.distNote.dataset.taken = "";
     } else {
-      const probs = dist.kind === "categorical" ? dist.probs.flat() : dist.probs;
-      const nvec = r.header.spaces.actionNvec ?? (dist.kind === "categorical" ? dist.probs.map((p) => p.length) : []);
-      const taken = probs.map((_, k) => (dist.kind === "categorical" ? isTaken(nvec, action, k, r.header.spaces.actionStart) : action[k] === 1));
+      const { probs, taken, note } = takenAction(r, step)!;
       bars = { kind: "probs", labels, probs, taken };
-      const k = taken.indexOf(true);
-      this.distNote.textContent = k >= 0 ? `took ${labels[k] ?? k} (p = ${probs[k].toFixed(3)})` : "";
+      this.distNote.textContent = note;
       this.distNote.dataset.taken = taken.map((tk, j) => (tk ? j : -1)).filter((j) => j >= 0).join(",");
     }
     if (this.distBox.width === 0) {

@@ -113,6 +113,10 @@ export type ReplayDistribution =
 /** The space information the player needs to label observations and actions. */
 export interface ReplaySpaces {
   observationLabels: string[];
+  /**
+   * One label per action component: a single one for Discrete, one per MultiDiscrete component, one per Box or
+   * MultiBinary dimension (not one per discrete value: the player labels a probability by its value, `start + k`).
+   */
   actionLabels: string[];
   /** "discrete" (Discrete/MultiDiscrete), "continuous" (Box), "binary" (MultiBinary). */
   actionKind: "discrete" | "continuous" | "binary";
