@@ -4,7 +4,8 @@
  * Cases: CartPole-v1 with CleanRL's `ppo.py` configuration (4 envs x 128 steps, 4 minibatches, 4 epochs, lr 2.5e-4
  * annealed, 500k steps), CartPole-v1 with the tuned preset (seconds to first reach ep_rew_mean >= 475), Pendulum-v1
  * with CleanRL's `ppo_continuous_action.py` configuration (1 env x 2048 steps, 32 minibatches, 10 epochs) and with
- * the preset. Reports steps/s, seconds to threshold and the peak RSS of this process.
+ * the preset, and GRPO on CartPole-v1 (groups of 8, seconds to ep_rew_mean >= 195). Reports steps/s, seconds to
+ * threshold and the peak RSS of this process.
  *
  * `--learning` runs the long learning targets instead, each with its preset, stopping at the first update whose
  * ep_rew_mean reaches the target: Acrobot-v1 >= -100 within 300k steps, MountainCar-v0 >= -110 within 1M,
@@ -30,6 +31,7 @@ import { Command } from "commander";
 import { SyncVectorEnv } from "../src/core/envs/vector-env";
 import { PRESETS, resolveConfig, type PPOConfig } from "../src/core/ppo/config";
 import { PPO } from "../src/core/ppo/ppo";
+import { GRPO } from "../src/core/grpo/grpo";
 import { loadEnv } from "../src/envs/loader";
 import { selectBackend } from "../src/trainer/backend";
 import { makeEnvs } from "../src/trainer/session";
@@ -71,6 +73,17 @@ const CASES: Case[] = [
     quickTimesteps: 20_480,
   },
   { key: "pendulum_preset", env: "Pendulum-v1", config: { ...PRESETS["Pendulum-v1"] }, quickTimesteps: 16_384 },
+  {
+    // GRPO (critic-free) with the learning test's settings (test/learning/grpo.test.ts) and DeepSeekMath's KL beta.
+    key: "cartpole_grpo",
+    env: "CartPole-v1",
+    config: {
+      algorithm: "grpo", grpo: { groupSize: 8, klCoef: 0.04, scaleByStd: true, maxRolloutSteps: 10_000 }, nEnvs: 8, nSteps: 256,
+      batchSize: 256, nEpochs: 4, learningRate: 1e-3, lrSchedule: "constant", clipRangeSchedule: "constant", totalTimesteps: 150_000,
+    },
+    threshold: 195,
+    quickTimesteps: 20_000,
+  },
 ];
 
 /** `--learning`: the issue's learning targets, each env with its preset (budget = the preset's totalTimesteps). */
@@ -104,7 +117,8 @@ async function runCase(c: Case, quick: boolean, seed: number, backend: PPOConfig
     { kind: "preset", label: c.key, values: c.config },
     { kind: "flag", label: "bench", values: { seed, backend, ...(quick ? { totalTimesteps: c.quickTimesteps } : {}) } },
   ]);
-  const ppo = new PPO(new SyncVectorEnv(makeEnvs(loaded, config)), config);
+  const vec = new SyncVectorEnv(makeEnvs(loaded, config));
+  const ppo = config.algorithm === "grpo" ? new GRPO(vec, config) : new PPO(vec, config);
   const t0 = performance.now();
   let secondsToThreshold: number | null = null;
   let stepsToThreshold: number | null = null;
@@ -325,6 +339,7 @@ async function main(): Promise<void> {
     pendulum_sps: by("pendulum_cleanrl")?.stepsPerSecond ?? null,
     cartpole_seconds_to_475: by("cartpole_tuned")?.secondsToThreshold ?? null,
     cartpole_steps_to_475: by("cartpole_tuned")?.stepsToThreshold ?? null,
+    cartpole_grpo_sps: by("cartpole_grpo")?.stepsPerSecond ?? null,
     peak_rss_mb: peakRssMb,
     compare_engine: extra && opts.compare !== "none" ? opts.compare : null,
     compare_cartpole_sps: comparison.cartpole_cleanrl ?? null,
