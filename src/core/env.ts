@@ -17,6 +17,11 @@ export type Action = number | number[];
 export interface ResetOptions {
   /** Seeds the env's own random generator; the same seed must give the same first observation. */
   seed?: number;
+  /**
+   * One of the env's {@link Env.tasks}, when it has them and the trainer picks one (GRPO: the same task for every
+   * rollout of a group). Absent otherwise; the env then starts an episode as it always does.
+   */
+  task?: unknown;
   [key: string]: unknown;
 }
 
@@ -45,6 +50,14 @@ export type Frame = RenderFrame;
 export interface Env {
   observationSpace: SpaceSpec;
   actionSpace: SpaceSpec;
+  /**
+   * Optional: the tasks an episode can be set up with (a level, a puzzle, a goal...), as a non-empty array of JSON
+   * values (strings, numbers, plain objects and arrays of them). GRPO picks one task per group with its seeded random
+   * generator and resets every env copy of the group with `reset({ seed, task })`, so the group's rollouts start from
+   * the same state (DeepSeekMath's G answers to one question). PPO ignores it. Without `tasks`, GRPO resets a group
+   * with one seed only.
+   */
+  tasks?: readonly unknown[];
   reset(options?: ResetOptions): ResetResult;
   step(action: Action): StepResult;
   render?(): Frame;

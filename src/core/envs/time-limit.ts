@@ -19,6 +19,10 @@ export class TimeLimit implements Env {
   get actionSpace() {
     return this.env.actionSpace;
   }
+  /** The wrapped env's tasks (see Env.tasks). */
+  get tasks(): readonly unknown[] | undefined {
+    return this.env.tasks;
+  }
   reset(options?: ResetOptions): ResetResult {
     this.elapsed = 0;
     return this.env.reset(options);

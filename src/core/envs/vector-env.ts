@@ -176,10 +176,13 @@ export interface VectorEnv {
   /** Resets every copy, env i with seed `seed + i`. @returns `[nEnvs * obsDim]` */
   reset(seed: number): Float32Array;
   /**
-   * Resets env i with `seeds[i]` (GRPO resets a whole group with one seed so its rollouts start from the same state).
-   * Optional: vector envs without it cannot run GRPO. @returns `[nEnvs * obsDim]`
+   * Resets env i with `seeds[i]`, and with `tasks[i]` as `options.task` when `tasks` is given (GRPO resets a whole
+   * group with one seed and one task so its rollouts start from the same state). Optional: vector envs without it
+   * cannot run GRPO. @returns `[nEnvs * obsDim]`
    */
-  resetEach?(seeds: readonly number[]): Float32Array;
+  resetEach?(seeds: readonly number[], tasks?: readonly unknown[]): Float32Array;
+  /** The envs' `tasks` (see Env.tasks) as the first copy exposes it, unchecked; undefined when it has none. */
+  readonly tasks?: unknown;
   /** Steps every copy with its stored action row and auto-resets finished ones. */
   step(actions: Float32Array, actionDim: number): VectorStepResult;
   close(): void;
@@ -262,11 +265,20 @@ export class SyncVectorEnv implements VectorEnv {
     return this.resetEach(this.envs.map((_, i) => seed + i));
   }
 
-  /** Resets env i with `seeds[i]`. @throws RangeError when there is not one seed per env. */
-  resetEach(seeds: readonly number[]): Float32Array {
+  /** The first copy's `tasks` as the env file defines it (GRPO checks it; see Env.tasks). */
+  get tasks(): unknown {
+    return this.envs[0].tasks;
+  }
+
+  /**
+   * Resets env i with `reset({ seed: seeds[i] })`, or `reset({ seed: seeds[i], task: tasks[i] })` when `tasks` is given.
+   * @throws RangeError when there is not one seed (and one task, if given) per env.
+   */
+  resetEach(seeds: readonly number[], tasks?: readonly unknown[]): Float32Array {
     if (seeds.length !== this.envs.length) throw new RangeError(`resetEach: ${seeds.length} seeds for ${this.envs.length} envs`);
+    if (tasks && tasks.length !== this.envs.length) throw new RangeError(`resetEach: ${tasks.length} tasks for ${this.envs.length} envs`);
     this.envs.forEach((env, i) => {
-      const r = env.reset({ seed: seeds[i] });
+      const r = env.reset(tasks ? { seed: seeds[i], task: tasks[i] } : { seed: seeds[i] });
       this.checkResetResult(r, i);
       this.encoder.encode(r.observation, this.current, i * this.obsDim, `reset() of env ${i}`);
       this.readMask((r as { info?: unknown }).info, i, `reset() of env ${i}`);

@@ -1,6 +1,7 @@
 /**
  * GRPO, Group Relative Policy Optimization (Shao et al. 2024, "DeepSeekMath", section 4.1), on episodic envs: for
- * each group, the G env copies are reset with the same seed so their rollouts start from the same state, each runs one
+ * each group, the G env copies are reset with the same seed (and the same task, when the env has `tasks`: one drawn
+ * per group with the run's seeded generator) so their rollouts start from the same state, each runs one
  * whole episode with the current policy, and every step of rollout i gets the group-normalised return
  * A_i = (R_i - mean(R)) / (std(R) + eps) (advantages.ts). No critic: the loss is PPO's clipped surrogate on these
  * advantages plus beta * KL(pi || pi_ref) to a frozen reference policy (eq. 3-4), with the same epochs / minibatches,
@@ -27,7 +28,46 @@ export class GrpoError extends Error {
 }
 
 /** GRPO as a PPO whose rollout, advantages and loss follow the file header; checkpoints and metrics are PPO's. */
+/**
+ * The env's `tasks` checked (see Env.tasks in env.ts): undefined when it has none, else a non-empty array of JSON values.
+ * @throws GrpoError naming what is wrong (not an array, empty, or the index of a value that is not JSON).
+ */
+export function checkTasks(tasks: unknown): readonly unknown[] | undefined {
+  if (tasks === undefined) return undefined;
+  const fix = "make `tasks` an array of JSON values (strings, numbers, booleans, null, plain objects or arrays of them), one per task, or leave it out";
+  if (!Array.isArray(tasks)) throw new GrpoError(`the env's \`tasks\` is ${typeof tasks === "object" ? (tasks === null ? "null" : "an object") : `a ${typeof tasks}`}, not an array; ${fix}`);
+  if (tasks.length === 0) throw new GrpoError(`the env's \`tasks\` is an empty array, so GRPO has no task to give a group; ${fix}`);
+  tasks.forEach((t, i) => {
+    const bad = nonJson(t, `tasks[${i}]`);
+    if (bad) throw new GrpoError(`the env's ${bad}; ${fix}`);
+  });
+  return tasks;
+}
+
+/** Where `v` stops being a JSON value ("tasks[2].goal is a function"), or undefined when it is one. */
+function nonJson(v: unknown, at: string): string | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? undefined : `${at} is ${v}`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = nonJson(v[i], `${at}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const [k, x] of Object.entries(v)) {
+      const bad = nonJson(x, `${at}.${k}`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  return `${at} is ${typeof v === "object" ? `a ${(v as object).constructor?.name ?? "non-plain"} object` : `a ${typeof v}`}`;
+}
+
 export class GRPO extends PPO {
+  /** The env's tasks (Env.tasks), checked; undefined when it has none. */
+  readonly tasks: readonly unknown[] | undefined;
   private groupCounter = 0;
   private zeroAdvantageFraction = NaN;
   private advantagesOfBatch = new Float32Array(0);
@@ -45,6 +85,7 @@ export class GRPO extends PPO {
     // No critic (vfCoef 0, trainsCritic false) and no second advantage normalisation: group normalisation is the
     // whole baseline.
     super(env, { ...config, vfCoef: 0, normalizeAdvantage: false }, now);
+    this.tasks = checkTasks(env.tasks);
     if (!this.reference) this.setReferencePolicy(this.policy);
   }
 
@@ -58,7 +99,8 @@ export class GRPO extends PPO {
   }
 
   /**
-   * Groups of G whole episodes, each group from one seed, until the batch holds at least nEnvs * nSteps steps.
+   * Groups of G whole episodes, each group from one seed (and one task, drawn with the seeded generator, when the env
+   * has tasks; every copy gets its own clone of it), until the batch holds at least nEnvs * nSteps steps.
    * Steps an env takes after its episode ended (while the rest of its group finishes) are not kept.
    * @throws GrpoError when a rollout runs past `grpo.maxRolloutSteps`.
    */
@@ -84,8 +126,10 @@ export class GRPO extends PPO {
     const rs = (this.rolloutStats = { rewardSum: 0, rewardSumSq: 0, count: 0, terminated: 0, truncated: 0, obsAbsMax: 0, obsSq: new Float64Array(d) });
     while (logProbs.length < target) {
       const seed = (this.config.seed * 1_000_003 + 7919 * ++this.groupCounter) % 2_147_483_647;
-      const resetEach = env.resetEach as (seeds: readonly number[]) => Float32Array;
-      let obs = this.normalizeObs(resetEach.call(env, new Array<number>(g).fill(seed)), g, true);
+      const resetEach = env.resetEach as (seeds: readonly number[], tasks?: readonly unknown[]) => Float32Array;
+      const task = this.tasks ? this.tasks[this.rng.int(this.tasks.length)] : undefined;
+      const tasks = this.tasks ? Array.from({ length: g }, () => structuredClone(task)) : undefined;
+      let obs = this.normalizeObs(resetEach.call(env, new Array<number>(g).fill(seed), tasks), g, true);
       const firstRollout = returns.length;
       const active = new Uint8Array(g).fill(1);
       const ret = new Float64Array(g);

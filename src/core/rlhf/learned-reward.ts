@@ -95,6 +95,10 @@ export class LearnedRewardEnv implements Env {
   get actionSpace() {
     return this.env.actionSpace;
   }
+  /** The wrapped env's tasks (see Env.tasks). */
+  get tasks(): readonly unknown[] | undefined {
+    return this.env.tasks;
+  }
   reset(options?: ResetOptions): ResetResult {
     const r = this.env.reset(options);
     this.lastObservation = r?.observation;

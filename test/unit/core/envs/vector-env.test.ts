@@ -39,6 +39,19 @@ describe("SyncVectorEnv reset", () => {
     assert.deepEqual(envs.map((e) => e.resets[0]?.seed), [100, 101, 102]);
   });
 
+  test("resetEach passes each env its seed, and its task as options.task when tasks are given", () => {
+    const envs = [new CounterEnv(3), new CounterEnv(5)];
+    const vec = new SyncVectorEnv(envs);
+    vec.resetEach([7, 7]);
+    vec.resetEach([8, 9], ["a", { level: 2 }]);
+    assert.deepEqual(envs[0].resets, [{ seed: 7 }, { seed: 8, task: "a" }]);
+    assert.deepEqual(envs[1].resets, [{ seed: 7 }, { seed: 9, task: { level: 2 } }]);
+    assert.throws(() => vec.resetEach([1, 2], ["a"]), /resetEach: 1 tasks for 2 envs/);
+    assert.equal(vec.tasks, undefined);
+    const withTasks = Object.assign(new CounterEnv(3), { tasks: ["x", "y"] });
+    assert.deepEqual(new SyncVectorEnv([new TimeLimit(withTasks, 10)]).tasks, ["x", "y"], "the tasks are seen through the TimeLimit wrapper");
+  });
+
   test("needs at least one env; malformed spaces are SpaceErrors", () => {
     assert.throws(() => new SyncVectorEnv([]), /at least one env/);
     const bad = new CounterEnv(3);

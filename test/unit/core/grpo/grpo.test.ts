@@ -5,6 +5,7 @@ import { SyncVectorEnv, type VectorEnv } from "../../../../src/core/envs/vector-
 import { GRPO, GrpoError } from "../../../../src/core/grpo/grpo";
 import { resolveConfig, type PPOConfig } from "../../../../src/core/ppo/config";
 import { PPO } from "../../../../src/core/ppo/ppo";
+import GoalEnv from "../../../fixtures/envs/with-tasks";
 
 /** Start state from the seed; episodes of 3 steps; reward = action (Discrete(2)) unless `flat`. */
 class Seeded implements Env {
@@ -119,3 +120,58 @@ for (const backend of ["js", "cpu"] as const) {
     grpo.dispose();
   });
 }
+
+/** The task each group's reset gave its copies: the group resets are the ones with a seed (auto-resets have none). */
+function groupTasks(): unknown[][] {
+  const seeded = GoalEnv.resets.filter((r) => r.seed !== undefined);
+  const groups: unknown[][] = [];
+  for (let i = 0; i < seeded.length; i += 4) groups.push(seeded.slice(i, i + 4).map((r) => r.task));
+  return groups;
+}
+
+test("an env with tasks: every copy of a group is reset with the group's seed and task; tasks vary across groups, seeded", () => {
+  const run = (seed: number): unknown[][] => {
+    GoalEnv.resets = [];
+    const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new GoalEnv())), config({ seed, nSteps: 30 }));
+    GoalEnv.resets = [];
+    for (let u = 0; u < 2; u++) grpo.iterate();
+    grpo.dispose();
+    return groupTasks();
+  };
+  const groups = run(3);
+  // 120 steps wanted per update, 12 per group of four 3-step episodes: 10 groups per update.
+  assert.equal(groups.length, 20);
+  for (const [i, g] of groups.entries()) {
+    assert.equal(g.length, 4);
+    for (const t of g) assert.deepEqual(t, g[0], `group ${i}: every copy gets the same task`);
+    assert.ok([0, 1, 2].some((goal) => JSON.stringify(g[0]) === JSON.stringify({ goal })), `group ${i}: one of the env's tasks`);
+  }
+  const distinct = new Set(groups.map((g) => JSON.stringify(g[0])));
+  assert.equal(distinct.size, 3, `all three tasks are drawn over 20 groups: ${[...distinct].join(" ")}`);
+  assert.deepEqual(run(3), groups, "the same seed draws the same tasks");
+  assert.notDeepEqual(run(4), groups, "another seed draws other tasks");
+});
+
+test("an env without tasks gets no task option (resets as before)", () => {
+  const resets: string[][] = [];
+  class Recording extends Seeded {
+    override reset(options?: { seed?: number }) {
+      resets.push(Object.keys(options ?? {}));
+      return super.reset(options);
+    }
+  }
+  const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Recording(false))), config());
+  grpo.iterate();
+  grpo.dispose();
+  assert.ok(resets.length > 8);
+  assert.ok(resets.every((keys) => !keys.includes("task")), JSON.stringify(resets));
+});
+
+test("GRPO refuses malformed tasks with a message naming what is wrong", () => {
+  const make = (tasks: unknown) => () => new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => Object.assign(new GoalEnv(), { tasks }))), config());
+  assert.throws(make("easy"), /`tasks` is a string, not an array; make `tasks` an array of JSON values/);
+  assert.throws(make([]), /`tasks` is an empty array/);
+  assert.throws(make([{ goal: 1 }, { goal: () => 2 }]), /tasks\[1\]\.goal is a function/);
+  assert.throws(make([1, NaN]), /tasks\[1\] is NaN/);
+  assert.throws(make([new Map()]), /tasks\[0\] is a Map object/);
+});
