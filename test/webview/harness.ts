@@ -148,6 +148,7 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, origin: stri
       cspSource: origin,
       nonce: crypto.randomBytes(16).toString("base64"),
       scriptUri: `${origin}/dist/webview/${app}.js`,
+      baseStyleUri: `${origin}/media/base.css`,
       styleUri: `${origin}/media/${app}.css`,
       codiconUri: `${origin}/dist/webview/codicons/codicon.css`,
     })

@@ -17,7 +17,7 @@ const X_AXIS_OPTIONS: { value: XAxisKind; label: string }[] = [
 ];
 
 export function buildToolbar(view: ViewSettings, on: ToolbarHandlers): HTMLElement {
-  const bar = el("div", { class: "toolbar", role: "toolbar", "aria-label": "Chart settings" });
+  const bar = el("div", { class: "toolbar sticky-bar", role: "toolbar", "aria-label": "Chart settings" });
 
   const smoothing = el("label", { class: "control smoothing", title: "Exponential moving average with debiasing (TensorBoard's smoothing); the raw line stays faint behind." });
   const range = el("input", { type: "range", min: "0", max: "0.99", step: "0.01", "data-control": "smoothing", "aria-label": "Smoothing" });

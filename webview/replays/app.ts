@@ -33,7 +33,7 @@ export class ReplaysApp {
   private readonly header = el("header", { class: "replays-header" });
   private readonly message = el("div", { class: "message", hidden: "" });
   private readonly list = el("div", { class: "replay-list" });
-  private readonly controls = el("div", { class: "controls", hidden: "" });
+  private readonly controls = el("div", { class: "controls sticky-bar", hidden: "" });
   private readonly viewsEl = el("div", { class: "views" });
   private readonly scrub: HTMLInputElement;
   private readonly stepLabel = el("span", { class: "step-label", "data-role": "step-label" });

@@ -294,6 +294,7 @@ export class DashboardPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: crypto.randomBytes(16).toString("base64"),
       scriptUri: uri("dist", "webview", "dashboard.js"),
+      baseStyleUri: uri("media", "base.css"),
       styleUri: uri("media", "dashboard.css"),
       codiconUri: uri("dist", "webview", "codicons", "codicon.css"),
     });

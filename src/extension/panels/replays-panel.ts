@@ -240,6 +240,7 @@ export class ReplaysPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: crypto.randomBytes(16).toString("base64"),
       scriptUri: uri("dist", "webview", "replays.js"),
+      baseStyleUri: uri("media", "base.css"),
       styleUri: uri("media", "replays.css"),
       codiconUri: uri("dist", "webview", "codicons", "codicon.css"),
     });

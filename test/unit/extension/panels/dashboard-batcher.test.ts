@@ -141,7 +141,7 @@ describe("dashboard snapshot data", () => {
 });
 
 test("the webview HTML allows nothing remote: scripts only with the nonce, the rest from the extension", () => {
-  const html = dashboardHtml({ cspSource: "https://ext", nonce: "abc", scriptUri: "https://ext/d.js", styleUri: "https://ext/d.css", codiconUri: "https://ext/c.css" });
+  const html = dashboardHtml({ cspSource: "https://ext", nonce: "abc", scriptUri: "https://ext/d.js", baseStyleUri: "https://ext/b.css", styleUri: "https://ext/d.css", codiconUri: "https://ext/c.css" });
   const csp = /content="([^"]+)"/.exec(html)![1];
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-abc'/);

@@ -131,7 +131,7 @@ describe("ReplayServer over a run directory", () => {
 
 describe("replays HTML", () => {
   test("strict CSP: scripts only with the nonce, nothing remote, blob media for the WebM export", () => {
-    const html = replaysHtml({ cspSource: "https://x.vscode-cdn.net", nonce: "abc123", scriptUri: "s.js", styleUri: "s.css", codiconUri: "c.css" });
+    const html = replaysHtml({ cspSource: "https://x.vscode-cdn.net", nonce: "abc123", scriptUri: "s.js", baseStyleUri: "b.css", styleUri: "s.css", codiconUri: "c.css" });
     assert.match(html, /default-src 'none'/);
     assert.match(html, /script-src 'nonce-abc123'/);
     assert.match(html, /media-src https:\/\/x\.vscode-cdn\.net blob:/);
