@@ -118,6 +118,48 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
     });
   });
 
+  test("two-run comparison: the episode histogram and table follow every live batch of both runs", async () => {
+    const p = await harness.open({ height: 1600 });
+    try {
+      type Episodes = { datasets: { label: string; counts: number[] }[]; rows: number };
+      const episodes = () => p.page.evaluate(() => (window as unknown as { ppoLabDashboard: { episodes(): Episodes } }).ppoLabDashboard.episodes());
+      const oneFrame = () => p.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+      const a = makeRun("run-a", makeRows({ n: 30, seed: 1 }), { runId: "20261129-120000-cartpole-v1-aaaaaa", config: { algorithm: "ppo" } });
+      const b = makeRun("run-b", makeRows({ n: 30, seed: 2 }), { runId: "20261129-120000-cartpole-v1-bbbbbb", config: { algorithm: "grpo" } });
+      await p.send({ type: "snapshot", runs: [a, b] });
+      // The user looks at the Episodes section, with chart cards above it on screen too (they redraw on every batch).
+      await p.page.evaluate(() => document.querySelector('[data-section="episodes"]')!.scrollIntoView({ block: "end" }));
+      await p.frames();
+      const counts = { a: 0, b: 0 };
+      for (let k = 0; k < 6; k++) {
+        // Episodes for both runs in even batches, for run-b alone in odd ones; metric rows for both every time.
+        const epA = k % 2 === 0 ? [{ return: 100 + k, length: 100, step: 70_000 + 1000 * k }] : [];
+        const epB = [{ return: 200 + k, length: 200, step: 90_000 + 1000 * k }, { return: 210 + k, length: 210, step: 90_500 + 1000 * k }];
+        counts.a += epA.length;
+        counts.b += epB.length;
+        await p.send({
+          type: "update",
+          runs: [
+            { key: "run-a", rows: makeRows({ n: 1, from: 31 + k, seed: 1 }), episodes: epA },
+            { key: "run-b", rows: makeRows({ n: 1, from: 31 + k, seed: 2 }), episodes: epB },
+          ],
+        });
+        await oneFrame();
+        const e = await episodes();
+        const totals = e.datasets.map((d) => d.counts.reduce((s, c) => s + c, 0));
+        assert.deepEqual(totals, [counts.a, counts.b], `batch ${k}: histogram counts per run (drawn in the frame after the batch)`);
+        const top = await p.page.$$eval(".episodes-table tbody tr", (trs) => trs.slice(0, 2).map((t) => [(t as HTMLElement).dataset.run, t.querySelectorAll("td")[1]?.textContent]));
+        assert.ok(
+          top.some(([run, step]) => run === "run-b" && step === (90_500 + 1000 * k).toLocaleString("en-US")),
+          `batch ${k}: run-b's newest episode is at the top of the table: ${JSON.stringify(top)}`,
+        );
+      }
+      assert.deepEqual(p.errors, [], "the page logged errors");
+    } finally {
+      await p.close();
+    }
+  });
+
   test("a metric logged only as null gets a card once it has a value, not before", async () => {
     await withPage(async (p) => {
       const rows = makeRows({ n: 3 }).map((r) => ({ ...r, kl_coef: null }));

@@ -279,9 +279,10 @@ export class Dashboard {
     if (this.timings.length > TIMING_CAPACITY) this.timings.splice(0, this.timings.length - TIMING_CAPACITY);
   }
 
+  /** New episodes: the histogram and table redraw first in the next frame, before the charts the batch invalidated. */
   private requestEpisodes(): void {
     this.episodes.dirty = true;
-    if (this.episodes.visible) this.scheduler.request(this.episodesDrawable);
+    if (this.episodes.visible) this.scheduler.request(this.episodesDrawable, true);
   }
 
   private drawEpisodes(): void {
@@ -293,7 +294,7 @@ export class Dashboard {
     for (const e of entries) {
       if (e.target === this.episodes.el) {
         this.episodes.visible = e.isIntersecting;
-        if (e.isIntersecting && this.episodes.dirty) this.scheduler.request(this.episodesDrawable);
+        if (e.isIntersecting && this.episodes.dirty) this.scheduler.request(this.episodesDrawable, true);
         continue;
       }
       const id = (e.target as HTMLElement).dataset.card;
@@ -376,6 +377,8 @@ export class Dashboard {
       view: () => ({ ...this.view }),
       theme: () => ({ ...this.theme }),
       colors: () => Object.fromEntries(this.colors),
+      /** The episode histogram's bins and per-run counts, and the table's row count, as last drawn. */
+      episodes: () => this.episodes.describe(),
       /** The diagnostics cards' evidence charts, in their order on the page. */
       findings: () => this.diagnostics.describe(),
     };

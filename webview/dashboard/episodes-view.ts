@@ -2,6 +2,7 @@
  * Episodes: a histogram of the returns of the recent window (per run, shared bins) and a table of the last episodes
  * (return, length, step).
  */
+import type { DashboardEpisode } from "../../src/protocol";
 import { el } from "../ui/elements";
 import { Chart } from "./chart-setup";
 import { fmtInt, fmtSteps, fmtValue } from "./format";
@@ -18,6 +19,18 @@ const BINS = 20;
 /** A bin centre as an axis label: 3 significant digits. */
 function fmtTick(v: number): string {
   return Math.abs(v) >= 1e4 ? fmtSteps(v) : String(+v.toPrecision(3));
+}
+
+/**
+ * The table's rows: the last TABLE_ROWS episodes of each run, newest first, the runs interleaved (each run's newest,
+ * then each run's second newest, ...). So a compared run's new episodes show at the top of the scrolling table
+ * instead of below another run's whole block.
+ */
+export function newestFirst<R extends { episodes: DashboardEpisode[] }>(runs: R[]): { r: R; e: DashboardEpisode }[] {
+  const recent = runs.map((r) => r.episodes.slice(-TABLE_ROWS).reverse());
+  const out: { r: R; e: DashboardEpisode }[] = [];
+  for (let i = 0; i < TABLE_ROWS; i++) recent.forEach((list, j) => i < list.length && out.push({ r: runs[j], e: list[i] }));
+  return out;
 }
 
 export class EpisodesView {
@@ -113,22 +126,29 @@ export class EpisodesView {
     table.append(el("thead"), el("tbody"));
     table.tHead!.append(head);
     let rows = 0;
-    for (const r of runs) {
-      const recent = r.episodes.slice(-TABLE_ROWS).reverse();
-      for (const e of recent) {
-        const tr = el("tr", { "data-run": r.info.key });
-        if (compare) {
-          const td = el("td", { class: "run-cell" }, runLabel(r.info));
-          td.style.setProperty("--run-color", colors.get(r.colorKey) ?? "");
-          tr.append(td);
-        }
-        tr.append(el("td", { class: "num" }, fmtInt(e.step)), el("td", { class: "num" }, fmtValue(e.return)), el("td", { class: "num" }, fmtInt(e.length)));
-        table.tBodies[0].append(tr);
-        rows++;
+    for (const { r, e } of newestFirst(runs)) {
+      const tr = el("tr", { "data-run": r.info.key });
+      if (compare) {
+        const td = el("td", { class: "run-cell" }, runLabel(r.info));
+        td.style.setProperty("--run-color", colors.get(r.colorKey) ?? "");
+        tr.append(td);
       }
+      tr.append(el("td", { class: "num" }, fmtInt(e.step)), el("td", { class: "num" }, fmtValue(e.return)), el("td", { class: "num" }, fmtInt(e.length)));
+      table.tBodies[0].append(tr);
+      rows++;
     }
     if (rows === 0) this.tableBox.replaceChildren(el("p", { class: "muted" }, "No finished episodes yet."));
-    else this.tableBox.replaceChildren(el("div", { class: "table-caption" }, `Last ${TABLE_ROWS} episodes${compare ? " per run" : ""}`), table);
+    else this.tableBox.replaceChildren(el("div", { class: "table-caption" }, `Last ${TABLE_ROWS} episodes${compare ? " per run, the runs' newest first" : ""}`), table);
+  }
+
+  /** What the histogram holds now (tests): its bin labels and, per run, the counts of each bin. */
+  describe(): { labels: string[]; datasets: { label: string; counts: number[] }[]; rows: number } {
+    const chart = this.chart;
+    return {
+      labels: chart ? [...(chart.data.labels ?? [])] : [],
+      datasets: chart ? chart.data.datasets.map((d) => ({ label: String(d.label), counts: [...d.data] })) : [],
+      rows: this.tableBox.querySelectorAll("tbody tr").length,
+    };
   }
 
   toPng(): string | undefined {

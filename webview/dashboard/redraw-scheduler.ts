@@ -16,8 +16,21 @@ export class RedrawScheduler {
 
   constructor(private readonly budgetMs = 10) {}
 
-  request(d: Drawable): void {
-    this.queue.add(d);
+  /**
+   * Queues `d` for the next frames (once: a drawable already queued keeps its place).
+   * @param first put it at the head of the queue (moving it there when queued already), so it is drawn in the next
+   *   frame whatever else waits: for a cheap view the user follows live (the episodes), which would otherwise wait
+   *   behind every chart that the same batch invalidated, each batch again
+   */
+  request(d: Drawable, first = false): void {
+    if (first && this.queue.size > 0 && this.queue.values().next().value !== d) {
+      const rest = [...this.queue].filter((q) => q !== d);
+      this.queue.clear();
+      this.queue.add(d);
+      for (const q of rest) this.queue.add(q);
+    } else {
+      this.queue.add(d);
+    }
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.run());
   }
 
