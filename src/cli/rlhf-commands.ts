@@ -57,7 +57,7 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
   const name = `script:${path.basename(raterFile)}`;
   let records;
   try {
-    records = await rateEpisodes(episodes, rater, name, pairs, seed);
+    records = await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, readPreferences(runDir).records);
   } catch (e) {
     const loc = userErrorLocation(e, raterFile);
     const where = loc ? `${loc.file}:${loc.line}:${loc.column}` : path.resolve(raterFile);

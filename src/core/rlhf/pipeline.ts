@@ -9,9 +9,12 @@ import type { RewardFeaturizer } from "./learned-reward";
 import { RewardModel, type FeatureEpisode, type RewardModelOptions, type RewardModelReport, type RewardModelSnapshot } from "./reward-model";
 
 /**
- * Asks `rater` about `count` random pairs of `episodes` (seeded).
+ * Asks `rater` about `count` random pairs of `episodes` (seeded), pairs without a rating in `existing` first: the
+ * latest rating of a pair is the one the reward model uses, so a scripted rater should not silently replace a
+ * user's rating (nor rate the same pairs again when run twice) while unrated pairs remain.
  * @param raterName stored in each record's `rater` field ("user", "script:<file>")
  * @param now clock for `createdAt` (ms since the epoch), injected so the core has no process globals
+ * @param existing the run's ratings so far (preferences.jsonl)
  * @throws TypeError when the rater returns something that is not a choice (see {@link toChoice}); the rater's own
  *   errors propagate.
  */
@@ -22,9 +25,13 @@ export async function rateEpisodes(
   count: number,
   seed: number,
   now: () => number = Date.now,
+  existing: readonly Pick<PreferenceRecord, "a" | "b">[] = [],
 ): Promise<PreferenceRecord[]> {
+  const key = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+  const rated = new Set(existing.map((r) => key(r.a, r.b)));
+  const isRated = rated.size > 0 ? (i: number, j: number) => rated.has(key(episodes[i].id, episodes[j].id)) : undefined;
   const records: PreferenceRecord[] = [];
-  for (const [i, j] of samplePairs(episodes.length, count, seed)) {
+  for (const [i, j] of samplePairs(episodes.length, count, seed, isRated)) {
     const choice = toChoice(await rater(episodes[i], episodes[j]), raterName);
     records.push({ a: episodes[i].id, b: episodes[j].id, choice, rater: raterName, createdAt: new Date(now()).toISOString() });
   }

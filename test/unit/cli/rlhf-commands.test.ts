@@ -85,6 +85,16 @@ describe("ppo-lab rate / fit-reward / train --reward-model", () => {
     assert.notEqual(last.ep_rew_mean, last.ep_len_mean);
   });
 
+  it("rating again (same seed) asks about pairs not rated yet, so it neither repeats itself nor replaces a user's rating", async () => {
+    const pairOf = (r: { a: string; b: string }) => [r.a, r.b].sort().join(" vs ");
+    const before = readPreferences(runDir).records;
+    const ratedBefore = new Set(before.map(pairOf));
+    assert.equal(await rateRun(runDir, RATER, 5, 1), 5);
+    const added = readPreferences(runDir).records.slice(before.length);
+    assert.equal(added.length, 5);
+    assert.deepEqual(added.filter((r) => ratedBefore.has(pairOf(r))).map(pairOf), [], `the 5 new ratings are of pairs not rated among the ${before.length} before`);
+  });
+
   it("a rater that throws is reported with its file and line; no rating is written", async () => {
     const before = readPreferences(runDir).records.length;
     await assert.rejects(rateRun(runDir, THROWS, 3, 0), (e: Error) => {
