@@ -676,8 +676,12 @@ journey("journey 9: ratings (scripted rater) -> Fit reward model -> Train on Lea
   const rater = path.join(REPO_ROOT, "test", "fixtures", "raters", "true-return.ts");
   const { stdout } = await execFileAsync(process.execPath, [installedCli(s), "rate", dir, "--rater", rater, "--pairs", "20"], { timeout: 60_000, signal });
   log(`ppo-lab rate: ${stdout.trim()}`);
-  const ratings = preferenceLines(dir).length;
+  const lines = preferenceLines(dir);
+  const ratings = lines.length;
   assert.ok(ratings >= 20, `preferences.jsonl has ${ratings} ratings`);
+  // The scripted rater asks about pairs nobody rated yet (journey 8's user ratings stay the ones that count).
+  const pairs = new Set(lines.map((l) => [l.a, l.b].sort().join(" vs ")));
+  assert.equal(pairs.size, ratings, `${ratings} ratings of ${pairs.size} different pairs`);
 
   // Fit the reward model from the Replays panel's Rate bar; it shows the held-out accuracy.
   const frame = await openReplaysFromPalette(p, id, signal);
