@@ -57,8 +57,10 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
       // A run whose config arrives later (queued, then started as GRPO) is relabelled.
       await p.send({ type: "snapshot", runs: [makeRun("run-d", [], { config: undefined, status: "queued" })] });
       assert.deepEqual(await kinds(p), ["PPO"]);
+      assert.equal(await p.page.textContent('[data-role="notice"]'), "Waiting for the first PPO update...");
       await p.send({ type: "runInfo", info: { ...grpo.info, key: "run-d" } });
       assert.deepEqual(await kinds(p), ["GRPO"]);
+      assert.equal(await p.page.textContent('[data-role="notice"]'), "Waiting for the first GRPO update...");
     });
   });
 

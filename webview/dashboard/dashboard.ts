@@ -18,6 +18,7 @@ import { RedrawScheduler, type Drawable } from "./redraw-scheduler";
 import { runLabel, RunStore } from "./run-store";
 import { assignRunColors, readTheme, sameTheme, type Theme } from "./theme";
 import { buildToolbar } from "./toolbar";
+import { runKind, runKindLabel } from "../../src/run-kind";
 import { parseView, toggleIn, type SavedState, type ViewSettings } from "./view-state";
 
 const TIMING_CAPACITY = 5000;
@@ -205,7 +206,8 @@ export class Dashboard {
     this.legend.update(all, this.colors, this.view.hiddenRuns);
     const waiting = all.length > 0 && all.every((r) => r.length === 0);
     this.notice.hidden = !(all.length === 0 || waiting);
-    this.notice.textContent = all.length === 0 ? "No run to show." : "Waiting for the first PPO update...";
+    const algorithms = [...new Set(all.map((r) => runKindLabel({ ...runKind(r.info.config), learnedReward: false })))];
+    this.notice.textContent = all.length === 0 ? "No run to show." : `Waiting for the first ${algorithms.join(" / ")} update...`;
     const ctx = this.context();
     // A card whose first finite value just arrived (or a run info change that leaves it without one) is placed again.
     if ([...this.cards.values()].some((card) => card.el.hidden === card.hasData(all))) this.placeCards();
