@@ -111,6 +111,8 @@ export class JsActorCritic implements PolicyNetwork {
   private capacity = 0;
   private readonly scratchP: Float64Array;
   private readonly scratchLp: Float64Array;
+  /** Entropy of the row of the last {@link rowLogProb} call. */
+  private rowEntropy = 0;
 
   /**
    * @param maxBatch the largest batch expected (rollout width or minibatch size); buffers grow if exceeded
@@ -314,6 +316,70 @@ export class JsActorCritic implements PolicyNetwork {
     return { actions, logProbs, values };
   }
 
+  /**
+   * log pi(a|s) and the entropy H (in `rowEntropy`) of one row of actor outputs, for a stored action.
+   * @param o heap offset of the row's actor outputs @param actions stored actions; the row's start at `ao`
+   * @param masks invalid-action masks (the row's start at `mo`), or undefined
+   * @returns log pi(a|s) in nats, summed over components
+   */
+  private rowLogProb(o: number, actions: Float32Array, ao: number, masks: Float32Array | undefined, mo: number): number {
+    const h = this.heap.f32;
+    const n = this.outDim;
+    let logp = 0;
+    let ent = 0;
+    if (this.kind === "categorical" || this.kind === "multi-categorical") {
+      let off = 0;
+      for (let p = 0; p < this.nvec.length; p++) {
+        const k = this.nvec[p];
+        ent += this.softmaxPart(h, o + off, k, masks, mo + off);
+        logp += this.scratchLp[actions[ao + p]];
+        off += k;
+      }
+    } else if (this.kind === "bernoulli") {
+      for (let j = 0; j < n; j++) {
+        const l = h[o + j];
+        const logP = -softplus(-l);
+        const logQ = -softplus(l);
+        const pr = 1 / (1 + Math.exp(-l));
+        const act = actions[ao + j];
+        logp += act * logP + (1 - act) * logQ;
+        ent -= pr * logP + (1 - pr) * logQ;
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const s = this.logStd(j);
+        const z = (actions[ao + j] - h[o + j]) / Math.exp(s);
+        logp += -0.5 * z * z - s - 0.5 * LOG_2PI;
+        ent += s + 0.5 + 0.5 * LOG_2PI;
+      }
+    }
+    this.rowEntropy = ent;
+    return logp;
+  }
+
+  /**
+   * log pi(a|s) of given (stored) actions for a batch of observations: the actor only, in chunks of at most
+   * `chunk` rows. GRPO uses it on a frozen copy of the policy for the reference log-probs of a whole rollout.
+   * @param obs `[B * obsDim]` normalised observations @param actions `[B * actionDim]` stored actions
+   * @param masks `[B * maskDim]` invalid-action masks, or undefined
+   * @returns `[B]` log-probs in nats (a new array, float32 like act()'s)
+   */
+  logProbs(obs: Float32Array, actions: Float32Array, batch: number, masks?: Float32Array, chunk = 256): Float32Array {
+    const out = new Float32Array(batch);
+    const useMasks = masks && this.maskDim > 0 ? masks : undefined;
+    const rows = Math.max(1, Math.min(chunk, batch));
+    this.reserve(rows);
+    for (let start = 0; start < batch; start += rows) {
+      const m = Math.min(rows, batch - start);
+      this.heap.f32.set(obs.subarray(start * this.obsDim, (start + m) * this.obsDim), this.xBuf);
+      const outAt = this.actor.forward(this.paramBase, this.xBuf, m);
+      for (let i = 0; i < m; i++) {
+        out[start + i] = this.rowLogProb(outAt + i * this.outDim, actions, (start + i) * this.actionDim, useMasks, (start + i) * this.maskDim);
+      }
+    }
+    return out;
+  }
+
   /** V(s) for `[B * obsDim]` observations. @returns `[B]` (a new array) */
   predictValues(obs: Float32Array, batch: number): Float32Array {
     this.reserve(batch);
@@ -389,34 +455,8 @@ export class JsActorCritic implements PolicyNetwork {
       const o = outAt + i * n;
       const d = dOut + i * n;
       // 1. log pi(a|s) and H for this row.
-      let logp = 0;
-      let ent = 0;
-      if (this.kind === "categorical" || this.kind === "multi-categorical") {
-        let off = 0;
-        for (let p = 0; p < this.nvec.length; p++) {
-          const k = this.nvec[p];
-          ent += this.softmaxPart(h, o + off, k, masks, i * this.maskDim + off);
-          logp += this.scratchLp[b.actions[i * a + p]];
-          off += k;
-        }
-      } else if (this.kind === "bernoulli") {
-        for (let j = 0; j < n; j++) {
-          const l = h[o + j];
-          const logP = -softplus(-l);
-          const logQ = -softplus(l);
-          const pr = 1 / (1 + Math.exp(-l));
-          const act = b.actions[i * a + j];
-          logp += act * logP + (1 - act) * logQ;
-          ent -= pr * logP + (1 - pr) * logQ;
-        }
-      } else {
-        for (let j = 0; j < n; j++) {
-          const s = this.logStd(j);
-          const z = (b.actions[i * a + j] - h[o + j]) / Math.exp(s);
-          logp += -0.5 * z * z - s - 0.5 * LOG_2PI;
-          ent += s + 0.5 + 0.5 * LOG_2PI;
-        }
-      }
+      const logp = this.rowLogProb(o, b.actions, i * a, masks, i * this.maskDim);
+      const ent = this.rowEntropy;
       // 2. Clipped surrogate and its gradient with respect to log pi.
       const logRatio = logp - b.oldLogProbs[i];
       const ratio = Math.exp(logRatio);

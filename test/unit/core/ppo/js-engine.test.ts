@@ -19,6 +19,7 @@ import { DEFAULT_CONFIG, resolveConfig, type PPOConfig } from "../../../../src/c
 import { clipGradNorm, JsActorCritic, type MinibatchArrays } from "../../../../src/core/ppo/js-policy";
 import { ActorCritic, type PolicyOptions } from "../../../../src/core/ppo/policy";
 import { PPO } from "../../../../src/core/ppo/ppo";
+import { PolicySnapshot } from "../../../../src/core/replay/recorder";
 import { Rng } from "../../../../src/core/rng";
 import { Box, Discrete, MultiBinary, MultiDiscrete, type Space } from "../../../../src/core/spaces";
 import { selectBackend } from "../../../../src/trainer/backend";
@@ -403,4 +404,25 @@ test("the SIMD kernels agree with their plain-JavaScript fallback: tanh to float
   });
   for (let r = 0; r < 5; r++) for (let j = 0; j < 7; j++) assert.equal(rows[1][0][r * 7 + j], Math.fround(B[j]), "plain rowsSet");
   rows[0].forEach((x, i) => assertClose(x, rows[1][i], ["rowsSet", "rowsSumAcc", "tanhBackward"][i], 1e-6, 1e-7));
+});
+
+test("batched log-probs of given actions (GRPO's reference) equal act()'s and the plain-JS snapshot's, in chunks, with masks", () => {
+  for (const { space, masks } of SPACES) {
+    for (const masked of masks) {
+      const { tfp, jsp } = pair(space, options());
+      const b = minibatch(space, jsp, masked); // M = 24 rows
+      const fromAct = jsp.act(b.obs, M, new Float32Array(M * jsp.noiseDim).fill(0.5), true, b.masks);
+      const batched = jsp.logProbs(b.obs, fromAct.actions, M, b.masks, 5); // 5 chunks, the last of 4 rows
+      assertClose(batched, fromAct.logProbs, `${space.spec.type}${masked ? " masked" : ""}: log-probs of act()'s own actions`, 1e-6, 1e-6);
+      const snapshot = new PolicySnapshot(jsp, OBS_DIM, space, "tanh", [-20, 2]);
+      const a = jsp.actionDim;
+      const md = jsp.maskDim;
+      const stored = jsp.logProbs(b.obs, b.actions, M, b.masks);
+      for (let i = 0; i < M; i++) {
+        const want = snapshot.logProb(b.obs.subarray(i * OBS_DIM, (i + 1) * OBS_DIM), b.actions.subarray(i * a, (i + 1) * a), b.masks?.subarray(i * md, (i + 1) * md));
+        assert.ok(Math.abs(stored[i] - want) <= 1e-4 * Math.max(1, Math.abs(want)), `${space.spec.type} row ${i}: batched ${stored[i]} vs snapshot ${want}`);
+      }
+      tfp.dispose();
+    }
+  }
 });
