@@ -14,7 +14,9 @@
 import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
 import { RolloutBuffer } from "../ppo/buffer";
 import type { PPOConfig } from "../ppo/config";
+import { JsActorCritic } from "../ppo/js-policy";
 import { PPO, type UpdateMetrics } from "../ppo/ppo";
+import { Rng } from "../rng";
 import { groupAdvantages } from "./advantages";
 import { StepRows } from "./step-rows";
 export { DEFAULT_GRPO, GRPO_SCHEMA, type GrpoSettings } from "./settings";
@@ -72,6 +74,12 @@ export class GRPO extends PPO {
   private zeroAdvantageFraction = NaN;
   private advantagesOfBatch = new Float32Array(0);
   private refKlOfRollout = NaN;
+  /**
+   * js engine: a frozen copy of the reference policy on the js engine, so a rollout's reference log-probs take one
+   * batched pass instead of a plain-JS forward pass per step. Declared (not initialised) because the PPO constructor
+   * may already set it through {@link setReferencePolicy}.
+   */
+  declare private jsReference: JsActorCritic | undefined;
 
   /**
    * @param env a vector env of exactly `config.grpo.groupSize` copies that supports `resetEach`
@@ -87,6 +95,18 @@ export class GRPO extends PPO {
     super(env, { ...config, vfCoef: 0, normalizeAdvantage: false }, now);
     this.tasks = checkTasks(env.tasks);
     if (!this.reference) this.setReferencePolicy(this.policy);
+  }
+
+  /**
+   * PPO's reference policy (a frozen copy of `source`'s weights), plus, on the js engine, the same weights in a
+   * JsActorCritic for batched reference log-probs.
+   * @throws Error when the weights do not fit this policy's networks.
+   */
+  override setReferencePolicy(source: { getWeights(): Record<string, { shape: number[]; data: Float32Array }> }): void {
+    super.setReferencePolicy(source);
+    if (this.engine !== "js") return;
+    this.jsReference ??= new JsActorCritic(this.env.obsDim, this.env.actionSpace, this.config, new Rng(0), 256);
+    this.jsReference.setWeights(source.getWeights());
   }
 
   /** GRPO is critic-free: the critic is never evaluated nor trained (see the file header). */
@@ -112,6 +132,7 @@ export class GRPO extends PPO {
     const md = this.policy.maskDim;
     const target = this.config.nEnvs * this.config.nSteps;
     const ref = this.reference;
+    const jsRef = this.jsReference;
     // Per kept step, appended in the order the steps were taken (see step-rows.ts).
     const f32 = (len: number): Float32Array => new Float32Array(len);
     const rows = Math.max(16, target + target / 4);
@@ -148,11 +169,13 @@ export class GRPO extends PPO {
             else maskRows.pushFill(1);
           }
           logProbs.push(out.logProbs[e]);
-          const rlp = ref
-            ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
-            : out.logProbs[e];
-          refLogProbs.push(rlp);
-          refKlSum += out.logProbs[e] - rlp;
+          if (!jsRef) {
+            const rlp = ref
+              ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
+              : out.logProbs[e];
+            refLogProbs.push(rlp);
+            refKlSum += out.logProbs[e] - rlp;
+          }
           rolloutOfStep.push(firstRollout + e);
         }
         const step = env.step(out.actions, a);
@@ -201,7 +224,13 @@ export class GRPO extends PPO {
     this.advantagesOfBatch = new Float32Array(size);
     for (let i = 0; i < size; i++) this.advantagesOfBatch[i] = adv.advantages[rolloutIndex[i]];
     this.buffer = buf;
-    this.refLogProbs = refLogProbs.view().slice();
+    if (jsRef) {
+      // js engine: the reference's log-probs of the whole batch in one batched pass of its frozen copy.
+      this.refLogProbs = jsRef.logProbs(buf.observations, buf.actions, size, maskRows ? buf.masks : undefined);
+      for (let i = 0; i < size; i++) refKlSum += buf.logProbs[i] - this.refLogProbs[i];
+    } else {
+      this.refLogProbs = refLogProbs.view().slice();
+    }
     this.refKlOfRollout = size ? refKlSum / size : NaN;
   }
 
