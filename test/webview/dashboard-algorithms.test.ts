@@ -81,6 +81,9 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
       assert.equal(await p.page.textContent('.card[data-card="kl_to_reference"] [data-role="unit"]'), "nats per step");
       const card = (await p.describe("zero_advantage_fraction"))!;
       assert.equal(card.datasets.find((d) => d.role === "line")!.points, 5);
+      assert.ok(card.yDrawn[0] <= 0 && card.yDrawn[1] >= 1, `a share's axis shows 0..1: ${card.yDrawn}`);
+      const kl = (await p.describe("kl_to_reference"))!;
+      assert.ok(kl.yDrawn[1] < 0.1, `an unbounded metric's axis fits its data: ${kl.yDrawn}`);
     });
   });
 

@@ -186,6 +186,8 @@ export interface CardView {
   yType: string;
   yMin?: number;
   yMax?: number;
+  /** The y range as drawn. */
+  yDrawn: [number, number];
   tooltip: string[];
 }
 

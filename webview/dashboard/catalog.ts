@@ -25,8 +25,10 @@ export interface CardSpec {
   /** A [min, max] pair drawn as a shaded band behind the lines. */
   band?: [string, string];
   description: string;
-  /** What the values are measured in ("share of groups, 0-1", "nats"), shown next to the title. */
+  /** What the values are measured in ("share of groups, 0-1", "nats per step"), shown under the title. */
   unit?: string;
+  /** The range the quantity lives in (a share: [0, 1]): the y axis shows all of it unless the values leave it. */
+  bounds?: [number, number];
   /**
    * The metric comes from the critic (value head): runs without one (GRPO) are left out of the card, and the card
    * is not shown when no run of the panel has a critic.
@@ -70,6 +72,7 @@ export const CARDS: CardSpec[] = [
     description:
       "GRPO: share of groups whose rollouts all got the same return, so every advantage in them is 0 and they give no learning signal. Near 1: make returns differ within a group (larger groups, a denser reward).",
     unit: "share of groups, 0-1",
+    bounds: [0, 1],
   },
   { id: "approx_kl", title: "approx_kl", group: "policy", lines: ["approx_kl"], description: "KL(old || new) estimate (k3). Above ~0.05 the policy moves too far per update." },
   { id: "clip_fraction", title: "clip_fraction", group: "policy", lines: ["clip_fraction"], description: "Fraction of samples whose ratio was clipped. Above ~0.3 the steps are too large." },

@@ -87,7 +87,6 @@ export class ChartCard {
     this.el = el("div", { class: "card", "data-card": spec.id, "data-metric": spec.lines[0] });
     const head = el("div", { class: "card-head" });
     const title = el("div", { class: "card-title", title: spec.unit ? `${spec.description}\nUnit: ${spec.unit}.` : spec.description }, spec.title);
-    if (spec.unit) title.append(" ", el("span", { class: "card-unit", "data-role": "unit" }, spec.unit));
     this.valueEl = el("div", { class: "card-value", "data-role": "last-value" }, "-");
     const tools = el("div", { class: "card-tools" });
     this.logButton = toolbarButton("symbol-numeric", "Logarithmic y axis", () => actions.toggleLog(this), { "data-action": "log", toggleable: "" });
@@ -102,6 +101,8 @@ export class ChartCard {
     this.collapseButton = toolbarButton("chevron-down", "Collapse", () => actions.toggleCollapsed(this), { "data-action": "collapse" });
     tools.append(this.collapseButton);
     head.append(title, this.valueEl, tools);
+    // The unit on its own line under the title, so a long title's ellipsis never hides it.
+    if (spec.unit) head.append(el("div", { class: "card-unit", "data-role": "unit" }, spec.unit));
     this.body = el("div", { class: "card-body" });
     this.canvas = el("canvas", { role: "img", "aria-label": `${spec.title} chart` });
     this.body.append(this.canvas);
@@ -268,6 +269,9 @@ export class ChartCard {
     yScale.type = log ? "logarithmic" : "linear";
     yScale.min = range && !(log && range.min <= 0) ? range.min : undefined;
     yScale.max = range ? range.max : undefined;
+    // A bounded quantity (a share, 0-1) keeps its whole range in view unless the values leave it.
+    yScale.suggestedMin = !log && !range ? this.spec.bounds?.[0] : undefined;
+    yScale.suggestedMax = !log && !range ? this.spec.bounds?.[1] : undefined;
     yScale.ticks!.color = theme.muted;
     yScale.grid!.color = theme.grid;
     yScale.border!.color = theme.grid;
@@ -355,6 +359,8 @@ export class ChartCard {
         yType: string;
         yMin?: number;
         yMax?: number;
+        /** The y range as drawn (after Chart.js fitted the data and any suggested bounds). */
+        yDrawn: [number, number];
         /** The runs the tooltip lists now, in its order. */
         tooltip: string[];
         /** The diagnostics markers drawn, with their pixel x in the plot area. */
@@ -379,6 +385,7 @@ export class ChartCard {
       yType: y?.type ?? "linear",
       yMin: y?.min,
       yMax: y?.max,
+      yDrawn: [chart.scales.y.min, chart.scales.y.max],
       markers: getMarkers(this.canvas).map((m) => {
         const px = chart.scales.x.getPixelForValue(m.x);
         return { ...m, px, inArea: px >= chart.chartArea.left - 1 && px <= chart.chartArea.right + 1 };
