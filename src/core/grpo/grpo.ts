@@ -135,12 +135,12 @@ export class GRPO extends PPO {
     const jsRef = this.jsReference;
     // Per kept step, appended in the order the steps were taken (see step-rows.ts).
     const f32 = (len: number): Float32Array => new Float32Array(len);
-    const rows = Math.max(16, target + target / 4);
+    const rows = Math.max(16, Math.ceil(target * 1.25)); // whole episodes overshoot the target a little
     const obsRows = new StepRows(f32, d, rows);
     const actRows = new StepRows(f32, a, rows);
     const maskRows = md > 0 ? new StepRows(f32, md, rows) : undefined;
     const logProbs = new StepRows(f32, 1, rows);
-    const refLogProbs = new StepRows(f32, 1, rows);
+    const refLogProbs = jsRef ? undefined : new StepRows(f32, 1, rows); // the js engine computes them after the rollout
     const rolloutOfStep = new StepRows((len) => new Int32Array(len), 1, rows);
     const returns: number[] = [];
     let refKlSum = 0;
@@ -173,7 +173,7 @@ export class GRPO extends PPO {
             const rlp = ref
               ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
               : out.logProbs[e];
-            refLogProbs.push(rlp);
+            refLogProbs?.push(rlp);
             refKlSum += out.logProbs[e] - rlp;
           }
           rolloutOfStep.push(firstRollout + e);
@@ -229,7 +229,7 @@ export class GRPO extends PPO {
       this.refLogProbs = jsRef.logProbs(buf.observations, buf.actions, size, maskRows ? buf.masks : undefined);
       for (let i = 0; i < size; i++) refKlSum += buf.logProbs[i] - this.refLogProbs[i];
     } else {
-      this.refLogProbs = refLogProbs.view().slice();
+      this.refLogProbs = (refLogProbs as StepRows<Float32Array>).view().slice();
     }
     this.refKlOfRollout = size ? refKlSum / size : NaN;
   }

@@ -22,7 +22,7 @@ export class StepRows<T extends Float32Array | Float64Array | Int32Array> {
     initialRows = 256,
   ) {
     if (!Number.isInteger(width) || width < 1) throw new RangeError(`StepRows: width must be a positive integer, got ${width}`);
-    this.data = make(Math.max(1, initialRows) * width);
+    this.data = make(Math.max(1, Math.ceil(initialRows)) * width);
   }
 
   /** Makes room for one more row, doubling the capacity when it is full. @returns the row's first index in `data` */

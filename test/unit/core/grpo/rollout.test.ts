@@ -32,6 +32,9 @@ test("StepRows keeps every row, in order, across capacity doublings", () => {
   for (let i = 0; i < 9; i++) scalars.push(i * i);
   assert.deepEqual(Array.from(scalars.view()), [0, 1, 4, 9, 16, 25, 36, 49, 64]);
   assert.throws(() => new StepRows((n) => new Float32Array(n), 0), /width must be a positive integer/);
+  const fractional = new StepRows((n) => new Float32Array(n), 2, 22.5); // a capacity that is not a whole number of rows
+  fractional.pushFill(3);
+  assert.deepEqual(Array.from(fractional.view()), [3, 3]);
 });
 
 type Row = Record<string, number>;
