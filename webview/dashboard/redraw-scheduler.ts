@@ -41,8 +41,9 @@ export class RedrawScheduler {
   private run(): void {
     this.frame = 0;
     const start = performance.now();
-    for (const d of this.queue) {
-      this.queue.delete(d);
+    // Over a copy: a request made while drawing (which may reorder the queue) is served in a later frame.
+    for (const d of [...this.queue]) {
+      if (!this.queue.delete(d)) continue;
       if (d.canDraw()) d.draw();
       if (performance.now() - start > this.budgetMs) break;
     }
