@@ -97,6 +97,11 @@ export interface DashboardRunInfo {
   seed?: number;
   totalTimesteps?: number;
   config?: Record<string, unknown>;
+  /**
+   * What kind of run it is ("PPO", "GRPO", "PPO (learned reward)"; src/run-kind.ts), from `config`, or for a live run
+   * not started yet from the options it was started with (its resolved `config` comes later).
+   */
+  kind?: string;
   sources?: Record<string, string>;
   error?: string;
   live: boolean;

@@ -54,6 +54,9 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
       const rlhf = makeRun("run-c", makeRows({ n: 3 }), { config: { algorithm: "ppo", rewardModel: "/ws/.ppo-lab/runs/x/reward-model.json" } });
       await p.send({ type: "snapshot", runs: [ppo, grpo, rlhf] });
       assert.deepEqual(await kinds(p), ["PPO", "GRPO", "PPO (learned reward)"]);
+      // A queued run has no resolved config yet: the host names its kind from the options it was started with.
+      await p.send({ type: "snapshot", runs: [makeRun("run-q", [], { config: undefined, kind: "GRPO", status: "queued" })] });
+      assert.deepEqual(await kinds(p), ["GRPO"]);
       // A run whose config arrives later (queued, then started as GRPO) is relabelled.
       await p.send({ type: "snapshot", runs: [makeRun("run-d", [], { config: undefined, status: "queued" })] });
       assert.deepEqual(await kinds(p), ["PPO"]);

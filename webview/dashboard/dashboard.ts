@@ -206,7 +206,7 @@ export class Dashboard {
     this.legend.update(all, this.colors, this.view.hiddenRuns);
     const waiting = all.length > 0 && all.every((r) => r.length === 0);
     this.notice.hidden = !(all.length === 0 || waiting);
-    const algorithms = [...new Set(all.map((r) => runKindLabel({ ...runKind(r.info.config), learnedReward: false })))];
+    const algorithms = [...new Set(all.map((r) => (r.info.kind ?? runKindLabel(runKind(r.info.config))).replace(/ \(.*\)$/, "")))];
     this.notice.textContent = all.length === 0 ? "No run to show." : `Waiting for the first ${algorithms.join(" / ")} update...`;
     const ctx = this.context();
     // A card whose first finite value just arrived (or a run info change that leaves it without one) is placed again.

@@ -74,14 +74,14 @@ export class RunHeader {
     this.title.textContent = color !== undefined ? runLabel(info) : info.envName;
     this.title.title = [info.envFile, info.runDir].filter(Boolean).join("\n");
     const kind = runKind(info.config);
-    const label = runKindLabel(kind);
+    const label = info.kind ?? runKindLabel(kind);
     if (this.kind.textContent !== label) {
       this.kind.textContent = label;
-      this.kind.dataset.algorithm = kind.algorithm;
-      this.kind.classList.toggle("learned-reward", kind.learnedReward);
+      const grpo = label.startsWith("GRPO");
+      this.kind.dataset.algorithm = grpo ? "grpo" : "ppo";
       this.kind.title =
-        (kind.algorithm === "grpo" ? "GRPO: critic-free, group-normalised returns (algorithm: grpo)" : "PPO-Clip with a critic (algorithm: ppo)") +
-        (kind.learnedReward ? `\nTrained on a learned reward model (rewardModel: ${String(info.config?.rewardModel)})` : "");
+        (grpo ? "GRPO: critic-free, group-normalised returns (algorithm: grpo)" : "PPO-Clip with a critic (algorithm: ppo)") +
+        (label.includes("learned reward") ? `\nTrained on a learned reward model${kind.learnedReward ? ` (rewardModel: ${String(info.config?.rewardModel)})` : ""}` : "");
     }
     if (this.status.dataset.status !== info.status) {
       this.status.dataset.status = info.status;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunListing } from "../../../src/core/run/run-dir";
 import { statusBarText, runKindPrefix } from "../../../src/extension/format";
-import { dashboardTitle, type DashboardSource } from "../../../src/extension/panels/dashboard-data";
+import { dashboardTitle, liveInfo, type DashboardSource } from "../../../src/extension/panels/dashboard-data";
 import { LiveRun } from "../../../src/extension/run-manager";
 import type { PPOConfig } from "../../../src/core/ppo/config";
 import { algorithmLabel, hasCritic, runKind } from "../../../src/run-kind";
@@ -46,6 +46,12 @@ test("dashboard tab titles name the algorithm; plain PPO keeps 'PPO: <env>'", ()
   assert.equal(dashboardTitle([past("20261129-120000-cartpole-v1-abcdef", { rewardModel: "/ws/rm.json" })]), "PPO (learned reward): 20261129-120000-cartpole-v1-abcdef");
   assert.equal(dashboardTitle([{ kind: "live", run: ppo }, { kind: "live", run: grpo }]), "Compare 2 runs: PPO, GRPO");
   assert.equal(dashboardTitle([{ kind: "live", run: ppo }, past("b", {})]), "PPO: compare 2 runs");
+});
+
+test("dashboard run info carries the kind, also for a live run whose resolved config has not arrived", () => {
+  assert.equal(liveInfo(live({ algorithm: "grpo" })).kind, "GRPO");
+  assert.equal(liveInfo(live({ algorithm: "grpo" })).config, undefined);
+  assert.equal(liveInfo(live({}, { algorithm: "ppo", rewardModel: "rm.json" })).kind, "PPO (learned reward)");
 });
 
 test("status bar text names the run's algorithm; PPO's still matches the e2e journeys' patterns", () => {
