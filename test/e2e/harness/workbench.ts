@@ -64,6 +64,24 @@ export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30
 }
 
 /**
+ * Waits until the command palette has gone: the quick input is hidden, or it shows the command's own quick pick or
+ * input box (which can take the palette's place without the widget ever hiding), i.e. its value no longer starts
+ * with ">".
+ */
+async function waitForPaletteClosed(page: Page, timeoutMs = 10_000): Promise<void> {
+  const widget = page.locator(QUICK_INPUT);
+  const box = page.locator(QUICK_INPUT_BOX);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!(await widget.isVisible())) return;
+    const value = await box.inputValue({ timeout: 1_000 }).catch(() => undefined);
+    if (value !== undefined && !value.startsWith(">")) return;
+    if (Date.now() > deadline) throw new Error(`the command palette was still open ${timeoutMs} ms after running a command (it reads ${JSON.stringify(value)})`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
  * Runs a command from the palette: F1, type its title, Enter. A contributed command only shows up once the remote
  * extension host has registered the extension, so the palette is reopened until the row appears (or the timeout).
  */
@@ -82,7 +100,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
       const first = page.locator(QUICK_INPUT_ROWS).first();
       if (((await first.textContent()) ?? "").includes(title)) await page.keyboard.press("Enter");
       else await row.click();
-      await page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout: 10_000 });
+      await waitForPaletteClosed(page);
       return;
     }
     if (Date.now() > deadline) {
