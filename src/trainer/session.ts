@@ -322,11 +322,6 @@ export class TrainingSession {
     if (loaded.python && config.rewardModel) {
       throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
     }
-    if (config.algorithm === "grpo" && config.klPenalty.mode !== "off" && config.klPenalty.against === "reference") {
-      // GRPO has its own KL-to-reference term in the loss (grpo.klCoef); its rollout does not add klPenalty's
-      // per-step reward penalty, so that setting would silently do nothing.
-      this.emit({ type: "log", level: "warn", message: `klPenalty against "reference" is ignored with algorithm "grpo", which keeps the policy close to its reference with grpo.klCoef (now ${config.grpo.klCoef}); set that instead` });
-    }
     if (loaded.python && config.algorithm === "grpo") {
       // Name the layer that chose GRPO (the --config file, the env's exported config, settings or a flag).
       const from =

@@ -467,6 +467,13 @@ export function resolveConfig(layers: ConfigLayer[]): ResolvedConfig {
     );
   }
   if (config.logStdRange[0] >= config.logStdRange[1]) issues.push(`logStdRange must be [min, max] with min < max`);
+  if (config.algorithm === "grpo" && config.klPenalty.mode !== "off" && config.klPenalty.against === "reference") {
+    // GRPO's rollout adds no per-step KL reward (its KL to the reference is a loss term, DeepSeekMath eq. 3), so
+    // klPenalty against the reference would have no KL to act on.
+    issues.push(
+      `klPenalty.against = "reference" (klPenalty.mode "${config.klPenalty.mode}", from the ${sources.klPenalty}) does not work with algorithm "grpo" (from the ${sources.algorithm}): GRPO keeps the policy close to its reference with grpo.klCoef (now ${config.grpo.klCoef}); set grpo.klCoef instead, or use klPenalty.against = "old" (a penalty on the KL to the rollout policy), or klPenalty.mode "off"`,
+    );
+  }
   if (issues.length) throw new ConfigError(layers.map((l) => l.label).join(" + ") || "defaults", issues);
   return { config, sources };
 }

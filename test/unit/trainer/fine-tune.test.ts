@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RunReader } from "../../../src/core/run/run-dir";
+import { ConfigError } from "../../../src/core/ppo/config";
 import { CheckpointError } from "../../../src/trainer/checkpoints";
 import { TrainingSession } from "../../../src/trainer/session";
 
@@ -53,18 +54,14 @@ test("an initFrom that is not a run gives a clear error and no run directory", a
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test("GRPO with klPenalty against the reference warns that it is ignored (grpo.klCoef is GRPO's KL term)", async () => {
+test("GRPO with klPenalty against the reference is a config error naming grpo.klCoef; against the old policy it trains", async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-grpo-"));
-  const warnings: string[] = [];
-  const emit = (m: { type: string; level?: string; message?: string }) => {
-    if (m.type === "log" && m.level === "warn" && m.message) warnings.push(m.message);
-  };
   const run = (klPenalty: unknown) =>
-    new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 128, algorithm: "grpo", klPenalty } } as never, { emit } as never).run();
-  assert.equal((await run(refKl)).status, "finished");
-  assert.ok(warnings.some((w) => /klPenalty against "reference" is ignored with algorithm "grpo".*grpo\.klCoef/.test(w)), warnings.join("\n"));
-  warnings.length = 0;
-  await run({ ...refKl, against: "old" });
-  assert.ok(!warnings.some((w) => /klPenalty/.test(w)), warnings.join("\n"));
+    new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 128, algorithm: "grpo", klPenalty } } as never, { emit: () => undefined } as never).run();
+  await assert.rejects(run({ mode: "adaptive", against: "reference" }), (e: unknown) =>
+    e instanceof ConfigError && /klPenalty\.against = "reference".*algorithm "grpo".*grpo\.klCoef \(now 0\.04\)/.test((e as Error).message),
+  );
+  assert.deepEqual(fs.readdirSync(root), []);
+  assert.equal((await run({ ...refKl, against: "old" })).status, "finished");
   fs.rmSync(root, { recursive: true, force: true });
 });
