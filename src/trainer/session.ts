@@ -394,6 +394,8 @@ export class TrainingSession {
     }
     // Which option is being resolved, so an error names it (and where it came from).
     let option = "";
+    // GRPO always has a reference (its loss's KL term); PPO only with klPenalty against the reference.
+    const usesReference = config.algorithm === "grpo" || (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference");
     try {
       if (config.initFrom) {
         option = sources.initFrom === "flag" ? "--init-from" : `initFrom${sources.initFrom === "file" && req.configFile ? ` in ${req.configFile}` : ""}`;
@@ -405,16 +407,25 @@ export class TrainingSession {
         if (!resume) {
           this.ppo.initializeFrom(state);
           this.emit({ type: "log", level: "info", message: `initialised from the checkpoint ${from.checkpointDir}` });
-        } else if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference" && config.referencePolicy === "initial") {
+        } else if (usesReference && config.referencePolicy === "initial") {
           this.ppo.setReferencePolicy({ getWeights: () => state.weights });
         }
       }
-      if (config.klPenalty.mode !== "off" && config.klPenalty.against === "reference" && config.referencePolicy !== "initial") {
+      if (config.referencePolicy !== "initial") {
         option = `referencePolicy${sources.referencePolicy === "file" && req.configFile ? ` in ${req.configFile}` : ""}`;
+        // Resolved even when unused, so a wrong path is an error rather than silently accepted.
         const ref = resolveCheckpoint(path.resolve(req.cwd, config.referencePolicy));
-        assertSameSpaces(ref.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
-        const weights = ppoStateOf(ref.checkpoint, ref.checkpointDir).weights;
-        this.ppo.setReferencePolicy({ getWeights: () => weights });
+        if (usesReference) {
+          assertSameSpaces(ref.checkpoint, vecEnv.observationSpace.spec, vecEnv.actionSpace.spec, loaded.file);
+          const weights = ppoStateOf(ref.checkpoint, ref.checkpointDir).weights;
+          this.ppo.setReferencePolicy({ getWeights: () => weights });
+        } else {
+          this.emit({
+            type: "log",
+            level: "warn",
+            message: `${option} is unused: with algorithm "ppo" the reference policy only serves klPenalty against "reference" (klPenalty is ${config.klPenalty.mode === "off" ? "off" : `against "${config.klPenalty.against}"`}); set klPenalty: { "mode": "adaptive", "against": "reference" } or remove referencePolicy`,
+          });
+        }
       }
     } catch (e) {
       vecEnv.close();

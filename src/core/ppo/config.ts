@@ -89,8 +89,9 @@ export interface PPOConfig {
    */
   klPenalty: KlPenaltyConfig;
   /**
-   * The frozen reference policy of `klPenalty.against = "reference"`: "initial" (the policy at the start of this run,
-   * i.e. the `initFrom` checkpoint when one is given) or the path of a checkpoint folder or run directory.
+   * The frozen reference policy of `klPenalty.against = "reference"` and of GRPO's KL term: "initial" (the policy at
+   * the start of this run, i.e. the `initFrom` checkpoint when one is given) or the path of a checkpoint folder or run
+   * directory (a missing path is an error even when nothing uses the reference; the trainer then warns).
    */
   referencePolicy: string;
   /** Start from the weights (and normalisation statistics) of this checkpoint folder or run directory; null = fresh. */

@@ -65,3 +65,28 @@ test("GRPO with klPenalty against the reference is a config error naming grpo.kl
   assert.equal((await run({ ...refKl, against: "old" })).status, "finished");
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("GRPO measures its KL against referencePolicy; a missing referencePolicy is an error; an unused one warns", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-grpo-ref-"));
+  const base = await train(root, { ...tiny, totalTimesteps: 2048, seed: 9 });
+  const grpo = { ...tiny, totalTimesteps: 128, algorithm: "grpo" };
+  const own = new RunReader((await train(root, grpo)).runDir).metrics().rows;
+  const withRef = new RunReader((await train(root, { ...grpo, referencePolicy: base.runDir })).runDir).metrics().rows;
+  // Against its own initial policy the first rollout's KL is 0; against another run's policy it is not.
+  assert.ok(Math.abs(own[0].kl_to_reference as number) < 1e-4, `own kl_to_reference ${own[0].kl_to_reference}`);
+  assert.ok((withRef[0].kl_to_reference as number) > 1e-3, `kl_to_reference ${withRef[0].kl_to_reference}`);
+  const before = fs.readdirSync(root).length;
+  const nope = path.join(root, "nope");
+  for (const overrides of [{ ...grpo, referencePolicy: nope }, { ...tiny, totalTimesteps: 128, referencePolicy: nope }]) {
+    await assert.rejects(train(root, overrides), (e: unknown) => e instanceof CheckpointError && /^referencePolicy: .*nope does not exist/.test((e as Error).message));
+  }
+  assert.equal(fs.readdirSync(root).length, before);
+  const warnings: string[] = [];
+  const emit = (m: { type: string; level?: string; message?: string }) => {
+    if (m.type === "log" && m.level === "warn" && m.message) warnings.push(m.message);
+  };
+  const ppo = await new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 128, referencePolicy: base.runDir } } as never, { emit } as never).run();
+  assert.equal(ppo.status, "finished");
+  assert.ok(warnings.some((w) => /^referencePolicy is unused.*klPenalty is off/.test(w)), warnings.join("\n"));
+  fs.rmSync(root, { recursive: true, force: true });
+});
