@@ -315,6 +315,7 @@ export function makeProgram(): Command {
       if (flags.python) process.env.PPO_LAB_PYTHON = flags.python;
       if (!env && !flags.resume) throw new ConfigError("the command line", ['missing the env: "ppo-lab train <env-file|env-id>" or "ppo-lab train --resume <run-dir>"']);
       if (flags.resume && flags.config) throw new ConfigError("the command line", ["--config cannot be combined with --resume (a resumed run keeps its config; flags such as --timesteps may override it)"]);
+      if (flags.resume && flags.initFrom) throw new ConfigError("the command line", ["--init-from cannot be combined with --resume (a resumed run continues from its own checkpoint and keeps its initFrom; start a new run to fine-tune from another one)"]);
       process.exitCode = await train(env, flags);
     });
   registerCheckCommand(program);

@@ -119,6 +119,12 @@ export function resolveRequestConfig(req: TrainRequest, loaded: LoadedEnvFile): 
  * @throws ConfigError when run.json's config or the flags are invalid.
  */
 export function resolveResumeConfig(req: TrainRequest, resume: ResolvedCheckpoint): ResolvedConfig {
+  if (req.overrides?.initFrom !== undefined) {
+    // A resumed run continues from its own checkpoint; a new initFrom would only be written to run.json, unused.
+    throw new ConfigError("command-line flags", [
+      `initFrom (--init-from) cannot be combined with resume (--resume): a resumed run continues from its own checkpoint and keeps its initFrom (${String(resume.info.config.initFrom ?? null)}); start a new run with --init-from instead`,
+    ]);
+  }
   const layers: ConfigLayer[] = [
     { kind: "file", label: path.join(resume.runDir, "run.json"), values: validatePartialConfig(resume.info.config, path.join(resume.runDir, "run.json")) },
   ];

@@ -90,3 +90,15 @@ test("GRPO measures its KL against referencePolicy; a missing referencePolicy is
   assert.ok(warnings.some((w) => /^referencePolicy is unused.*klPenalty is off/.test(w)), warnings.join("\n"));
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("resuming with an initFrom is rejected and leaves run.json's initFrom as it was", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-resume-"));
+  const base = await train(root, { ...tiny, totalTimesteps: 128 });
+  const runJson = fs.readFileSync(path.join(base.runDir, "run.json"), "utf8");
+  await assert.rejects(
+    new TrainingSession({ env: "", cwd: root, runsRoot: root, resume: base.runDir, overrides: { totalTimesteps: 512, initFrom: base.runDir } } as never, { emit: () => undefined }).run(),
+    (e: unknown) => e instanceof ConfigError && /initFrom \(--init-from\) cannot be combined with resume/.test((e as Error).message),
+  );
+  assert.equal(fs.readFileSync(path.join(base.runDir, "run.json"), "utf8"), runJson);
+  fs.rmSync(root, { recursive: true, force: true });
+});
