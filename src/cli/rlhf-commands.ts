@@ -11,7 +11,8 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import * as tf from "@tensorflow/tfjs";
 import { EnvLoadError, loadUserModule, userErrorLocation } from "../envs/loader";
-import { appendPreference, readPreferences } from "../core/rlhf/preferences";
+import { appendPreference, PREFERENCES_FILE, readPreferences, type PreferenceRecord } from "../core/rlhf/preferences";
+import { RunDirError } from "../core/run/fs-util";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
@@ -44,28 +45,52 @@ export async function loadRater(file: string): Promise<Rater> {
   return fn as Rater;
 }
 
+/** What `rateRun` did. */
+export interface RateResult {
+  /** Ratings made and appended by this call. */
+  rated: number;
+  /** The preferences.jsonl they were appended to. */
+  file: string;
+  /** True when `signal` stopped the rating early (Ctrl-C). */
+  interrupted: boolean;
+}
+
 /**
- * Rates `pairs` pairs of the replays of `runDir` with the rater in `raterFile` and appends them to preferences.jsonl.
- * @returns the number of ratings written
+ * Rates `pairs` pairs of the replays of `runDir` with the rater in `raterFile`, appending each rating to
+ * preferences.jsonl as soon as it is made (one whole line per append), so nothing already rated is lost when the
+ * rater throws or the user presses Ctrl-C.
+ * @param signal aborting it stops before the next question (the rating in progress is finished and saved)
  * @throws RlhfError when the run has fewer than 2 episodes or the rater throws (with its file:line).
  */
-export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number): Promise<number> {
+export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number, signal?: AbortSignal): Promise<RateResult> {
   if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
   const rater = await loadRater(raterFile);
   const { episodes } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const name = `script:${path.basename(raterFile)}`;
-  let records;
+  const file = path.join(runDir, PREFERENCES_FILE);
+  let saved = 0;
+  const hooks = {
+    onRating: (r: PreferenceRecord) => {
+      appendPreference(runDir, r);
+      saved++;
+    },
+    // Give the event loop a turn between ratings, so a SIGINT handler can run even when the rater is synchronous.
+    shouldStop: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return signal?.aborted ?? false;
+    },
+  };
   try {
-    records = await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, readPreferences(runDir).records);
+    await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, readPreferences(runDir).records, hooks);
   } catch (e) {
+    if (e instanceof RunDirError) throw e;
     const loc = userErrorLocation(e, raterFile);
     const where = loc ? `${loc.file}:${loc.line}:${loc.column}` : path.resolve(raterFile);
     if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}`);
     throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   }
-  for (const r of records) appendPreference(runDir, r);
-  return records.length;
+  return { rated: saved, file, interrupted: signal?.aborted ?? false };
 }
 
 function pct(x: number | null): string {
@@ -101,13 +126,27 @@ export function registerRlhfCommands(program: Command): void {
     .option("--pairs <n>", "pairs to rate", intFlag("--pairs", 1), 50)
     .option("--seed <n>", "seed of the pair draw", intFlag("--seed", 0), 0)
     .action(async (runDir: string, flags: RateFlags) => {
+      // Ctrl-C stops after the rating in progress (every rating is already on disk); a second Ctrl-C exits at once.
+      const stop = new AbortController();
+      const onSigint = (): void => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+      };
+      process.on("SIGINT", onSigint);
       try {
         const dir = path.resolve(runDir);
-        const n = await rateRun(dir, flags.rater, flags.pairs ?? 50, flags.seed ?? 0);
+        const r = await rateRun(dir, flags.rater, flags.pairs ?? 50, flags.seed ?? 0, stop.signal);
+        if (r.interrupted) {
+          process.stderr.write(`interrupted: ${r.rated} ratings saved to ${r.file}\n`);
+          process.exitCode = 130;
+          return;
+        }
         const total = readPreferences(dir).records.length;
-        process.stdout.write(`rated ${n} pairs; ${total} ratings in ${path.join(dir, "preferences.jsonl")}\n`);
+        process.stdout.write(`rated ${r.rated} pairs; ${total} ratings in ${r.file}\n`);
       } catch (e) {
         handle(e);
+      } finally {
+        process.off("SIGINT", onSigint);
       }
     });
   program

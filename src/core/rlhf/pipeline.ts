@@ -15,8 +15,12 @@ import { RewardModel, type FeatureEpisode, type RewardModelOptions, type RewardM
  * @param raterName stored in each record's `rater` field ("user", "script:<file>")
  * @param now clock for `createdAt` (ms since the epoch), injected so the core has no process globals
  * @param existing the run's ratings so far (preferences.jsonl)
+ * @param hooks `onRating` receives each rating as soon as it is made (save it there, so an interrupted or failing
+ *   rater loses nothing already rated); `shouldStop` is awaited before each question and ends the loop early when it
+ *   resolves true (e.g. after Ctrl-C).
+ * @returns the ratings made, in order (fewer than `count` when stopped)
  * @throws TypeError when the rater returns something that is not a choice (see {@link toChoice}); the rater's own
- *   errors propagate.
+ *   errors propagate. Ratings already passed to `onRating` stay with the caller.
  */
 export async function rateEpisodes(
   episodes: readonly RatedEpisode[],
@@ -26,16 +30,28 @@ export async function rateEpisodes(
   seed: number,
   now: () => number = Date.now,
   existing: readonly Pick<PreferenceRecord, "a" | "b">[] = [],
+  hooks: RateHooks = {},
 ): Promise<PreferenceRecord[]> {
   const key = (a: string, b: string): string => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
   const rated = new Set(existing.map((r) => key(r.a, r.b)));
   const isRated = rated.size > 0 ? (i: number, j: number) => rated.has(key(episodes[i].id, episodes[j].id)) : undefined;
   const records: PreferenceRecord[] = [];
   for (const [i, j] of samplePairs(episodes.length, count, seed, isRated)) {
+    if (hooks.shouldStop && (await hooks.shouldStop())) break;
     const choice = toChoice(await rater(episodes[i], episodes[j]), raterName);
-    records.push({ a: episodes[i].id, b: episodes[j].id, choice, rater: raterName, createdAt: new Date(now()).toISOString() });
+    const record: PreferenceRecord = { a: episodes[i].id, b: episodes[j].id, choice, rater: raterName, createdAt: new Date(now()).toISOString() };
+    records.push(record);
+    hooks.onRating?.(record);
   }
   return records;
+}
+
+/** Callbacks of {@link rateEpisodes}. */
+export interface RateHooks {
+  /** Called with each rating right after the rater made it (before the next question). */
+  onRating?: (record: PreferenceRecord) => void;
+  /** Awaited before each question; true ends the loop (the ratings made so far are returned). */
+  shouldStop?: () => boolean | Promise<boolean>;
 }
 
 /**

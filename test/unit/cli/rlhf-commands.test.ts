@@ -89,7 +89,7 @@ describe("ppo-lab rate / fit-reward / train --reward-model", () => {
     const pairOf = (r: { a: string; b: string }) => [r.a, r.b].sort().join(" vs ");
     const before = readPreferences(runDir).records;
     const ratedBefore = new Set(before.map(pairOf));
-    assert.equal(await rateRun(runDir, RATER, 5, 1), 5);
+    assert.equal((await rateRun(runDir, RATER, 5, 1)).rated, 5);
     const added = readPreferences(runDir).records.slice(before.length);
     assert.equal(added.length, 5);
     assert.deepEqual(added.filter((r) => ratedBefore.has(pairOf(r))).map(pairOf), [], `the 5 new ratings are of pairs not rated among the ${before.length} before`);

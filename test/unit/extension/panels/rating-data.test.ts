@@ -9,10 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readPreferences } from "../../../../src/core/rlhf/preferences";
 import { fitOutcomeMessage, fitRewardInChildProcess, RatingHost } from "../../../../src/extension/panels/rating-data";
-import { ReplayBuilder } from "../../../../src/core/replay/format";
-import { ReplayStore } from "../../../../src/core/replay/store";
 import { loadRunEpisodes } from "../../../../src/core/rlhf/run-ratings";
-import { Rng } from "../../../../src/core/rng";
+import { syntheticRun } from "../../../fixtures/replays/synthetic-run";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -60,24 +58,6 @@ describe("RatingHost", () => {
     assert.equal(s.totalPairs, 0);
   });
 });
-
-/** Writes `n` CartPole-shaped replays (4 observations, Discrete(2)) whose return is their length; long ones keep x[2] near 0. */
-function syntheticRun(dir: string, n: number): string[] {
-  const store = new ReplayStore(dir, { maxCount: 100, maxBytes: 1e8 });
-  const rng = new Rng(7);
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const length = 5 + 3 * i;
-    const b = new ReplayBuilder(4, 1, { kind: "categorical", nvec: [2] }, { observationLabels: ["x", "v", "theta", "omega"], actionLabels: ["push"], actionKind: "discrete", actionNvec: [2], actionStart: [0] });
-    for (let t = 0; t < length; t++) {
-      const spread = 1 / (1 + i);
-      b.push({ observation: [rng.normal() * 0.1, rng.normal() * 0.1, rng.normal() * spread, rng.normal() * spread], action: [t % 2], reward: 1, terminated: t === length - 1, truncated: false, value: 0, entropy: 0.69, distribution: [0.5, 0.5], frame: null });
-    }
-    const { saved } = store.save(b, { kind: "periodic", update: i + 1, step: (i + 1) * 100, return: length, length, terminated: true, seed: i, deterministic: false, frameType: "none", createdAt: "2026-01-01T00:00:00.000Z" });
-    ids.push(saved!.id);
-  }
-  return ids;
-}
 
 describe("Fit reward model from the panel", () => {
   const cli = path.resolve(__dirname, "../../../../dist/cli.js");

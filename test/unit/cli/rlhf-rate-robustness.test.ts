@@ -1,0 +1,68 @@
+/**
+ * `ppo-lab rate` / `fit-reward` when things go wrong: Ctrl-C during rating, a rater that throws part-way, a torn
+ * preferences.jsonl, malformed rating lines, re-running on rated pairs, broken replay files, too few ratings.
+ * Runs on synthetic replays (no training), through the built CLI where a real process is needed (signals, exit codes).
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readPreferences } from "../../../src/core/rlhf/preferences";
+import { syntheticRun } from "../../fixtures/replays/synthetic-run";
+
+const CLI = path.resolve(__dirname, "../../../dist/cli.js");
+const skip = fs.existsSync(CLI) ? false : "dist/cli.js not built (npm run build)";
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-rate-"));
+  dirs.push(d);
+  return d;
+}
+
+/** A rater file: `body` is the function body given (a, b) and a call counter `n` (1-based). */
+function raterFile(body: string): string {
+  const file = path.join(tmp(), "rater.js");
+  fs.writeFileSync(file, `let n = 0;\nexport default function rate(a, b) {\n  n++;\n  ${body}\n}\n`);
+  return file;
+}
+
+function runCli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function lines(file: string): string[] {
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.length > 0);
+}
+
+describe("ppo-lab rate keeps every rating", { skip }, () => {
+  it("Ctrl-C saves the ratings made so far and says how many (exit 130)", async () => {
+    const run = tmp();
+    syntheticRun(run, 10);
+    // A slow synchronous rater: 150 ms of busy work per pair.
+    const rater = raterFile("const end = Date.now() + 150; while (Date.now() < end) {}\n  return a.return > b.return ? 'a' : 'b';");
+    const prefs = path.join(run, "preferences.jsonl");
+    const child = spawn(process.execPath, [CLI, "rate", run, "--rater", rater, "--pairs", "40"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    // Interrupt once a few ratings are on disk: they must be there as soon as they are made.
+    const deadline = Date.now() + 60_000;
+    while (!(fs.existsSync(prefs) && lines(prefs).length >= 3)) {
+      assert.ok(Date.now() < deadline, "no rating appeared within 60 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    assert.equal(code, 130, err);
+    const m = /interrupted: (\d+) ratings saved to (.*preferences\.jsonl)/.exec(err);
+    assert.ok(m, `stderr: ${err}`);
+    const n = Number(m[1]);
+    assert.equal(m[2], prefs);
+    assert.ok(n >= 3 && n < 40, `${n} ratings`);
+    assert.equal(readPreferences(run).records.length, n);
+    assert.equal(lines(prefs).length, n, "every line is a whole rating");
+  });
+});
