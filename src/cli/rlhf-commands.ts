@@ -60,7 +60,8 @@ export interface RateResult {
  * preferences.jsonl as soon as it is made (one whole line per append), so nothing already rated is lost when the
  * rater throws or the user presses Ctrl-C.
  * @param signal aborting it stops before the next question (the rating in progress is finished and saved)
- * @throws RlhfError when the run has fewer than 2 episodes or the rater throws (with its file:line).
+ * @throws RlhfError when the run has fewer than 2 episodes or the rater throws (with its file:line and how many
+ *   ratings were saved before it threw).
  */
 export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number, signal?: AbortSignal): Promise<RateResult> {
   if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
@@ -87,8 +88,10 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
     if (e instanceof RunDirError) throw e;
     const loc = userErrorLocation(e, raterFile);
     const where = loc ? `${loc.file}:${loc.line}:${loc.column}` : path.resolve(raterFile);
-    if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}`);
-    throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    // The ratings made before the failure are already on disk: say so.
+    const kept = `; ${saved} rating${saved === 1 ? "" : "s"} made before it ${saved === 1 ? "was" : "were"} saved to ${file}`;
+    if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}${kept}`);
+    throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${kept}`);
   }
   return { rated: saved, file, interrupted: signal?.aborted ?? false };
 }

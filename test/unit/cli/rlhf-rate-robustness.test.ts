@@ -65,4 +65,16 @@ describe("ppo-lab rate keeps every rating", { skip }, () => {
     assert.equal(readPreferences(run).records.length, n);
     assert.equal(lines(prefs).length, n, "every line is a whole rating");
   });
+
+  it("a rater that throws on its 3rd call keeps the 2 ratings before it and says so (exit 2, file:line)", () => {
+    const run = tmp();
+    syntheticRun(run, 5);
+    const rater = raterFile("if (n === 3) throw new Error('cannot decide this one');\n  return 'a';");
+    const r = runCli("rate", run, "--rater", rater, "--pairs", "6");
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /rater\.js:4:\d+: the rater threw: Error: cannot decide this one/);
+    assert.match(r.err, /2 ratings made before it were saved to .*preferences\.jsonl/);
+    assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+    assert.equal(readPreferences(run).records.length, 2);
+  });
 });
