@@ -3,6 +3,7 @@
  * line: `{ "a": "<replay id>", "b": "<replay id>", "choice": "a" | "b" | "same" | "unknown", "rater": "...",
  * "createdAt": "<ISO time>" }`. A torn last line (crash while writing) is skipped on read, so ratings survive reloads.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { appendText } from "../run/fs-util";
 import { isJsonObject, jsonLine, readJsonl } from "../run/jsonl";
@@ -44,7 +45,29 @@ function isPreferenceRecord(v: unknown): v is PreferenceRecord {
 export function appendPreference(runDir: string, record: PreferenceRecord): void {
   if (record.a === record.b) throw new RangeError(`a preference compares two different episodes, got "${record.a}" twice`);
   if (!CHOICES.includes(record.choice)) throw new RangeError(`preference choice must be one of ${CHOICES.join(", ")}, got "${record.choice}"`);
-  appendText(path.join(runDir, PREFERENCES_FILE), jsonLine(record, "preference"));
+  const file = path.join(runDir, PREFERENCES_FILE);
+  // After a torn last line (a write cut off by a crash), start on a new line: the torn line stays one malformed line
+  // instead of swallowing this rating.
+  appendText(file, (endsWithoutNewline(file) ? "\n" : "") + jsonLine(record, "preference"));
+}
+
+/** True when `file` exists, is not empty and its last byte is not "\n". */
+function endsWithoutNewline(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    return false; // missing (created by the append) or unreadable (the append reports it)
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

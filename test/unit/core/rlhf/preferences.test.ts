@@ -35,3 +35,14 @@ test("ratings become labelled pairs; the latest rating of a pair wins and \"can'
     { a: 1, b: 2, label: 0.5 },
   ]);
 });
+
+test("an append after a torn last line starts on a new line, so the new rating is kept", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-prefs-"));
+  appendPreference(dir, { a: "r1", b: "r2", choice: "a", rater: "user", createdAt: at });
+  fs.appendFileSync(path.join(dir, PREFERENCES_FILE), '{"a":"u000001-periodic","b":"u0000'); // crash mid-write
+  appendPreference(dir, { a: "r2", b: "r3", choice: "b", rater: "user", createdAt: at });
+  const { records, corruptLines } = readPreferences(dir);
+  assert.deepEqual(records.map((r) => [r.a, r.b, r.choice]), [["r1", "r2", "a"], ["r2", "r3", "b"]]);
+  assert.deepEqual(corruptLines, [2], "the torn line stays, as one malformed line");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
