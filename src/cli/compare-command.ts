@@ -10,6 +10,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_CONFIG } from "../core/ppo/config";
 import type { FromTrainerMessage } from "../protocol";
 import { TrainingSession } from "../trainer/session";
+import { installInterruptHandlers } from "./interrupts";
 import {
   buildCompareEntries,
   type CompareEntry,
@@ -119,13 +120,13 @@ export function registerCompareCommand(program: Command): void {
       };
       let stopping = false;
       let current: TrainingSession | undefined;
-      const onSigint = (): void => {
-        if (stopping) process.exit(130);
-        stopping = true;
-        process.stderr.write("\nstopping the current run; the remaining runs are skipped (Ctrl-C again to quit at once)\n");
-        current?.stop();
-      };
-      process.on("SIGINT", onSigint);
+      // train's handlers: a first Ctrl-C or SIGTERM stops the current run with a final checkpoint (and skips the
+      // rest); a second Ctrl-C marks the current run "stopped" and quits.
+      const removeInterruptHandlers = installInterruptHandlers({
+        current: () => current,
+        onFirstInterrupt: () => process.stderr.write("\nstopping the current run; the remaining runs are skipped (Ctrl-C again to quit at once)\n"),
+        onStop: () => (stopping = true),
+      });
       const started = Date.now();
       let results: CompareResult[];
       try {
@@ -150,7 +151,7 @@ export function registerCompareCommand(program: Command): void {
           },
         });
       } finally {
-        process.off("SIGINT", onSigint);
+        removeInterruptHandlers();
       }
       if (flags.json) {
         process.stdout.write(JSON.stringify({ env, seed, totalTimesteps: flags.timesteps ?? null, threshold: flags.threshold ?? null, results }, null, 2) + "\n");

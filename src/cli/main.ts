@@ -16,6 +16,7 @@ import { registerPolicyCommands } from "./policy-commands";
 import { registerRlhfCommands } from "./rlhf-commands";
 import { RlhfError } from "../core/rlhf/run-ratings";
 import { registerReplaysCommand } from "./replays-command";
+import { installInterruptHandlers } from "./interrupts";
 import { registerCompareCommand } from "./compare-command";
 import { CheckpointError } from "../trainer/checkpoints";
 import type { FromTrainerMessage } from "../protocol";
@@ -205,31 +206,14 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
       },
     },
   );
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
+  const removeInterruptHandlers = installInterruptHandlers({
+    current: () => session,
+    onFirstInterrupt: () => {
       if (multibar) printErr("stopping after the current update (Ctrl-C again to quit at once)...");
       else process.stderr.write("\nstopping after the current update (Ctrl-C again to quit at once)...\n");
-      session.stop();
-      return;
-    }
-    stopBar();
-    process.stderr.write("quitting at once: no final checkpoint (the run directory keeps the updates logged so far)\n");
-    try {
-      session.writer?.updateRunInfo({
-        status: "stopped",
-        endedAt: new Date().toISOString(),
-        error: { message: "interrupted (second Ctrl-C) before the final checkpoint" },
-      });
-    } catch {
-      // the writer may be closed or the disk full: exit anyway
-    }
-    process.exit(130);
-  };
-  const onSigterm = (): void => session.stop();
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigterm);
+    },
+    beforeQuit: stopBar,
+  });
   try {
     const result = await session.run();
     return result.status === "failed" ? 1 : result.status === "stopped" ? 130 : 0;
@@ -241,8 +225,7 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
     return 1;
   } finally {
     stopBar();
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigterm);
+    removeInterruptHandlers();
   }
 }
 
