@@ -16,7 +16,7 @@ import { RunDirError } from "../core/run/fs-util";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
-import { loadRunEpisodes, RlhfError } from "../core/rlhf/run-ratings";
+import { loadRunEpisodes, ratingWarnings, RlhfError } from "../core/rlhf/run-ratings";
 import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
 
 export interface RateFlags {
@@ -53,12 +53,14 @@ export interface RateResult {
   file: string;
   /** True when `signal` stopped the rating early (Ctrl-C). */
   interrupted: boolean;
+  /** Skipped lines of preferences.jsonl, for the user (see ratingWarnings). */
+  warnings: string[];
 }
 
 /**
  * Rates `pairs` pairs of the replays of `runDir` with the rater in `raterFile`, appending each rating to
  * preferences.jsonl as soon as it is made (one whole line per append), so nothing already rated is lost when the
- * rater throws or the user presses Ctrl-C.
+ * rater throws or the user presses Ctrl-C. Skipped lines of preferences.jsonl are printed as warnings on stderr first.
  * @param signal aborting it stops before the next question (the rating in progress is finished and saved)
  * @throws RlhfError when the run has fewer than 2 episodes or the rater throws (with its file:line and how many
  *   ratings were saved before it threw).
@@ -66,7 +68,7 @@ export interface RateResult {
 export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number, signal?: AbortSignal): Promise<RateResult> {
   if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
   const rater = await loadRater(raterFile);
-  const { episodes } = await loadRunEpisodes(runDir);
+  const { episodes, listedIds } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const name = `script:${path.basename(raterFile)}`;
   const file = path.join(runDir, PREFERENCES_FILE);
@@ -82,8 +84,11 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
       return signal?.aborted ?? false;
     },
   };
+  const read = readPreferences(runDir);
+  const warnings = ratingWarnings(runDir, read, listedIds);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   try {
-    await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, readPreferences(runDir).records, hooks);
+    await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, read.records, hooks);
   } catch (e) {
     if (e instanceof RunDirError) throw e;
     const loc = userErrorLocation(e, raterFile);
@@ -93,7 +98,7 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
     if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}${kept}`);
     throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${kept}`);
   }
-  return { rated: saved, file, interrupted: signal?.aborted ?? false };
+  return { rated: saved, file, interrupted: signal?.aborted ?? false, warnings };
 }
 
 function pct(x: number | null): string {
@@ -164,7 +169,8 @@ export function registerRlhfCommands(program: Command): void {
         await selectBackend("cpu"); // the reward model is small: TF.js's plain JS backend
         // Production mode silences the cpu backend's "install tfjs-node" banner, which is noise for a model this size.
         tf.enableProdMode();
-        const { file, model } = await fitRunRewardModel(dir, { seed: flags.seed ?? 0 });
+        const { file, model, warnings } = await fitRunRewardModel(dir, { seed: flags.seed ?? 0 });
+        for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
         const r = model.report;
         process.stdout.write(
           `reward model: ${r.pairs} pairs (${r.trainPairs} train / ${r.validationPairs} held out), ` +

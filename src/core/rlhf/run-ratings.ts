@@ -12,7 +12,7 @@ import { RunReplaySource } from "../replay/source";
 import type { ReplaySpaces } from "../replay/types";
 import { Rng } from "../rng";
 import { RewardFeaturizer } from "./learned-reward";
-import type { PreferenceRecord } from "./preferences";
+import { describePreferenceProblems, PREFERENCES_FILE, unknownEpisodeProblems, type PreferenceRecord, type PreferencesRead } from "./preferences";
 import type { RatedEpisode } from "./rater";
 import type { RewardModelSnapshot } from "./reward-model";
 
@@ -67,6 +67,8 @@ export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Reco
 /** Episodes of a run with the featurizer their features use. */
 export interface RunEpisodes {
   episodes: RatedEpisode[];
+  /** Every replay id in the run's index (those without steps included). */
+  listedIds: string[];
   featurizer: RewardFeaturizer;
   obsDim: number;
   actionSpace: Record<string, unknown>;
@@ -112,7 +114,17 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
   }
   const usable = episodes.filter((e) => e.length > 0);
   const featurizer = new RewardFeaturizer({ type: "Box", low: -Infinity, high: Infinity, shape: [Math.max(1, obsDim)] }, actionSpace!);
-  return { episodes: usable, featurizer, obsDim, actionSpace: actionSpace! };
+  return { episodes: usable, listedIds: list.map((s) => s.id), featurizer, obsDim, actionSpace: actionSpace! };
+}
+
+/**
+ * Warning lines for the ratings of a run that are skipped: malformed lines of preferences.jsonl and ratings of
+ * episodes that are not replays of the run (capped, see {@link describePreferenceProblems}).
+ * @param listedIds every replay id of the run
+ */
+export function ratingWarnings(runDir: string, read: PreferencesRead, listedIds: readonly string[]): string[] {
+  const problems = [...read.problems, ...unknownEpisodeProblems(read, new Set(listedIds))];
+  return describePreferenceProblems(path.join(runDir, PREFERENCES_FILE), problems);
 }
 
 /** Unordered key of a pair of episode ids. */

@@ -9,7 +9,7 @@ import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-rew
 import { fitRewardModel } from "./pipeline";
 import { readPreferences } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
-import { loadRunEpisodes, REWARD_MODEL_FILE, RlhfError, type RewardModelFile } from "./run-ratings";
+import { loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, RlhfError, type RewardModelFile } from "./run-ratings";
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
@@ -19,17 +19,19 @@ function finiteOrNull(x: number): number | null {
  * Fits a reward model on the ratings of `runDir` (preferences.jsonl over its replays) and writes
  * `<runDir>/reward-model.json` atomically.
  * @param now clock (ms since the epoch), injected
- * @returns the written file's content and its path
+ * @returns the written file's content, its path, and warnings for the user (skipped lines of preferences.jsonl)
  * @throws RlhfError when there are no replays, fewer than 2 episodes or no usable rating.
  */
 export async function fitRunRewardModel(
   runDir: string,
   options: RewardModelOptions = {},
   now: () => number = Date.now,
-): Promise<{ file: string; model: RewardModelFile }> {
-  const { episodes, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
+): Promise<{ file: string; model: RewardModelFile; warnings: string[] }> {
+  const { episodes, listedIds, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
-  const { records } = readPreferences(runDir);
+  const read = readPreferences(runDir);
+  const { records } = read;
+  const warnings = ratingWarnings(runDir, read, listedIds);
   let fitted;
   try {
     fitted = fitRewardModel(episodes, records, featurizer, { seed: 0, epochs: 60, hidden: [32, 32], batchPairs: 16, ...options });
@@ -59,7 +61,7 @@ export async function fitRunRewardModel(
   };
   const file = path.join(runDir, REWARD_MODEL_FILE);
   writeFileAtomic(file, JSON.stringify(model) + "\n");
-  return { file, model };
+  return { file, model, warnings };
 }
 
 /**

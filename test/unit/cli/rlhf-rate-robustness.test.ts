@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readPreferences } from "../../../src/core/rlhf/preferences";
+import { appendPreference, readPreferences } from "../../../src/core/rlhf/preferences";
 import { syntheticRun } from "../../fixtures/replays/synthetic-run";
 
 const CLI = path.resolve(__dirname, "../../../dist/cli.js");
@@ -76,5 +76,36 @@ describe("ppo-lab rate keeps every rating", { skip }, () => {
     assert.match(r.err, /2 ratings made before it were saved to .*preferences\.jsonl/);
     assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
     assert.equal(readPreferences(run).records.length, 2);
+  });
+});
+
+describe("ppo-lab fit-reward / rate warn about the ratings they skip", { skip }, () => {
+  it("names file:line and what is wrong for each malformed line (first 5, then 'and N more'), and fits on the good ones", () => {
+    const run = tmp();
+    const ids = syntheticRun(run, 8);
+    const prefs = path.join(run, "preferences.jsonl");
+    const good = (i: number, j: number) => appendPreference(run, { a: ids[i], b: ids[j], choice: i > j ? "a" : "b", rater: "user", createdAt: "2026-01-01T00:00:00.000Z" });
+    for (let i = 0; i < 6; i++) good(i + 1, i); // lines 1-6
+    fs.appendFileSync(prefs, '{"a":"u000001-periodic","b":"u0000\n'); // 7: truncated JSON
+    fs.appendFileSync(prefs, "garbage\n"); // 8
+    fs.appendFileSync(prefs, JSON.stringify({ a: ids[0], b: ids[2], choice: "maybe", rater: "user", createdAt: "x" }) + "\n"); // 9
+    fs.appendFileSync(prefs, JSON.stringify({ a: ids[0], b: "no-such-replay", choice: "a", rater: "user", createdAt: "x" }) + "\n"); // 10
+    fs.appendFileSync(prefs, "[1, 2]\n{}\n"); // 11, 12
+    for (let i = 0; i < 5; i++) good(i + 2, i); // 13-17
+
+    const fit = runCli("fit-reward", run);
+    assert.equal(fit.code, 0, fit.err);
+    assert.match(fit.out, /reward model: 11 pairs/);
+    const warnings = fit.err.split("\n").filter((l) => l.startsWith("warning: "));
+    assert.deepEqual(warnings.slice(0, 5).map((w) => Number(/preferences\.jsonl:(\d+):/.exec(w)?.[1])), [7, 8, 9, 10, 11], fit.err);
+    assert.match(warnings[0], /:7: not valid JSON/);
+    assert.match(warnings[2], /:9: "choice" is "maybe"; it must be one of a, b, same, unknown/);
+    assert.match(warnings[3], /:10: episode "no-such-replay" is not a replay of this run/);
+    assert.match(warnings[5], /and 1 more skipped line/);
+    assert.equal(warnings.length, 6);
+
+    const rate = runCli("rate", run, "--rater", raterFile("return 'a';"), "--pairs", "1");
+    assert.equal(rate.code, 0, rate.err);
+    assert.match(rate.err, /preferences\.jsonl:8: not valid JSON/);
   });
 });
