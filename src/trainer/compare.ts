@@ -138,7 +138,16 @@ export function summarizeRun(label: string, runDir: string, threshold?: number):
     const info = reader.info();
     const { rows } = reader.metrics();
     const algorithm = (info.config as { algorithm?: unknown } | undefined)?.algorithm;
-    return { label, runDir, status: String(info.status), algorithm: typeof algorithm === "string" ? algorithm : undefined, ...summarizeMetrics(rows, threshold) };
+    // A failed run's reason (run.json `error`), so the table's "failed" row can be explained.
+    const error = info.status === "failed" && info.error?.message ? info.error.message : undefined;
+    return {
+      label,
+      runDir,
+      status: String(info.status),
+      algorithm: typeof algorithm === "string" ? algorithm : undefined,
+      ...(error ? { error } : {}),
+      ...summarizeMetrics(rows, threshold),
+    };
   } catch (e) {
     return { label, runDir, status: "unreadable", error: (e as Error).message, ...summarizeMetrics([], threshold) };
   }
@@ -174,6 +183,17 @@ export function formatSummaryTable(results: readonly CompareResult[], threshold?
       .join("  ")
       .trimEnd();
   return [line(header), widths.map((w, i) => (i === widths.length - 1 ? "-".repeat(Math.min(w, 40)) : "-".repeat(w))).join("  "), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Why runs failed or could not be read, one "label: reason" line each (indented continuation lines for a reason
+ * over several lines), to print under the plain-text table; "" when every run has no error.
+ */
+export function formatFailureReasons(results: readonly CompareResult[]): string {
+  return results
+    .filter((r) => r.error)
+    .map((r) => `${r.label} ${r.status}: ${(r.error as string).split("\n").join("\n    ")}`)
+    .join("\n");
 }
 
 /** A markdown document: title, settings line and the table (cells with "|" escaped). */

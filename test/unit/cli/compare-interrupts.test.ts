@@ -96,3 +96,22 @@ test("a second Ctrl-C quits compare at once and leaves the current run 'stopped'
   assert.ok(rows.length >= 1);
   assert.equal(info.totalTimesteps, rows[rows.length - 1].total_timesteps);
 });
+
+test("compare on a Python env leaves grpo out of the default algorithms with a note; an explicit --algorithms grpo is an error", async () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", path.join("src", "cli", "main.ts"), "compare", ...args], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (d: string) => (stderr += d));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+  const missing = path.join(tmpRoot, "missing.py"); // never loaded far: the ppo run fails on the missing file
+  const byDefault = await run([missing, "-o", path.join(tmpRoot, "py")]);
+  assert.match(byDefault.stderr, /note: grpo is left out: GRPO does not support Python envs yet .*comparing ppo/);
+  assert.doesNotMatch(byDefault.stderr, /algorithm "grpo"/);
+  const explicit = await run([missing, "--algorithms", "ppo,grpo", "-o", path.join(tmpRoot, "py")]);
+  assert.equal(explicit.code, 2);
+  assert.match(explicit.stderr, /--algorithms grpo: GRPO does not support Python envs yet .*leave grpo out of --algorithms/);
+  assert.deepEqual(runDirs(path.join(tmpRoot, "py")), []);
+});

@@ -9,11 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../../../src/core/ppo/config";
 import { RunReader } from "../../../src/core/run/reader";
+import { RunWriter } from "../../../src/core/run/writer";
 import type { MetricsRow } from "../../../src/core/run/types";
 import { runComparison } from "../../../src/cli/compare-command";
 import {
   buildCompareEntries,
   entryOverrides,
+  formatFailureReasons,
   formatSummaryMarkdown,
   formatSummaryTable,
   summarizeMetrics,
@@ -82,6 +84,25 @@ test("summarizeRun on a missing directory gives a row with the error, not an exc
   const r = summarizeRun("ppo", path.join(os.tmpdir(), "no-such-run-dir-compare"));
   assert.equal(r.status, "unreadable");
   assert.ok(r.error);
+});
+
+test("failure reasons: a failed run's run.json error is in its row, and formatFailureReasons lists every row with one", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "compare-failed-"));
+  const writer = RunWriter.create(root, { envName: "env", envFile: "env.ts", envHash: "h", seed: 1, backend: "js", config: { algorithm: "ppo" }, versions: {}, totalTimesteps: 0 } as never);
+  writer.updateRunInfo({ status: "failed", error: { message: "env.ts:3:5: step() returned NaN" } });
+  writer.close();
+  const runDir = writer.dir;
+  const failed = summarizeRun("ppo", runDir);
+  assert.equal(failed.status, "failed");
+  assert.equal(failed.error, "env.ts:3:5: step() returned NaN");
+  const ok = { label: "grpo", runDir: "/r/g", status: "finished", ...summarizeMetrics(rows([1])) };
+  const notStarted = { label: "c.json", runDir: "", status: "failed", error: "initFrom in c.json: /x does not exist\nsecond line", ...summarizeMetrics([]) };
+  assert.equal(
+    formatFailureReasons([failed, ok, notStarted]),
+    "ppo failed: env.ts:3:5: step() returned NaN\nc.json failed: initFrom in c.json: /x does not exist\n    second line",
+  );
+  assert.equal(formatFailureReasons([ok]), "");
+  fs.rmSync(root, { recursive: true, force: true });
 });
 
 test("a tiny real PPO vs GRPO pair on CartPole: same seed and budget, summaries match the run directories", async () => {
