@@ -16,7 +16,7 @@ import { RunDirError } from "../core/run/fs-util";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
-import { loadRunEpisodes, ratingWarnings, RlhfError } from "../core/rlhf/run-ratings";
+import { countRatedPairs, loadRunEpisodes, ratingWarnings, RlhfError } from "../core/rlhf/run-ratings";
 import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
 
 export interface RateFlags {
@@ -55,10 +55,13 @@ export interface RateResult {
   interrupted: boolean;
   /** Skipped lines of preferences.jsonl, for the user (see ratingWarnings). */
   warnings: string[];
+  /** Pairs of the run's replays without a rating before this call (only those are rated), and all pairs. */
+  unratedPairs: number;
+  totalPairs: number;
 }
 
 /**
- * Rates `pairs` pairs of the replays of `runDir` with the rater in `raterFile`, appending each rating to
+ * Rates `pairs` pairs without a rating (fewer when fewer remain) of the replays of `runDir` with the rater in `raterFile`, appending each rating to
  * preferences.jsonl as soon as it is made (one whole line per append), so nothing already rated is lost when the
  * rater throws or the user presses Ctrl-C. Skipped lines of preferences.jsonl are printed as warnings on stderr first.
  * @param signal aborting it stops before the next question (the rating in progress is finished and saved)
@@ -87,6 +90,9 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
   const read = readPreferences(runDir);
   const warnings = ratingWarnings(runDir, read, listedIds);
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  const ids = episodes.map((e) => e.id);
+  const totalPairs = (ids.length * (ids.length - 1)) / 2;
+  const unratedPairs = totalPairs - countRatedPairs(ids, read.records);
   try {
     await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, read.records, hooks);
   } catch (e) {
@@ -98,7 +104,7 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
     if (e instanceof RaterResultError) throw new RlhfError(`${path.resolve(raterFile)}: ${e.message}${kept}`);
     throw new RlhfError(`${where}: the rater threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${kept}`);
   }
-  return { rated: saved, file, interrupted: signal?.aborted ?? false, warnings };
+  return { rated: saved, file, interrupted: signal?.aborted ?? false, warnings, unratedPairs, totalPairs };
 }
 
 function pct(x: number | null): string {
@@ -150,7 +156,12 @@ export function registerRlhfCommands(program: Command): void {
           return;
         }
         const total = readPreferences(dir).records.length;
-        process.stdout.write(`rated ${r.rated} pairs; ${total} ratings in ${r.file}\n`);
+        if (r.unratedPairs === 0) {
+          process.stdout.write(`all ${r.totalPairs} pairs of the run's replays already have a rating; nothing to rate (${total} ratings in ${r.file})\n`);
+          return;
+        }
+        const left = r.unratedPairs < (flags.pairs ?? 50) ? `only ${r.unratedPairs} unrated pairs left; ` : "";
+        process.stdout.write(`${left}rated ${r.rated} pairs; ${total} ratings in ${r.file}\n`);
       } catch (e) {
         handle(e);
       } finally {

@@ -9,9 +9,9 @@ import type { RewardFeaturizer } from "./learned-reward";
 import { RewardModel, type FeatureEpisode, type RewardModelOptions, type RewardModelReport, type RewardModelSnapshot } from "./reward-model";
 
 /**
- * Asks `rater` about `count` random pairs of `episodes` (seeded), pairs without a rating in `existing` first: the
- * latest rating of a pair is the one the reward model uses, so a scripted rater should not silently replace a
- * user's rating (nor rate the same pairs again when run twice) while unrated pairs remain.
+ * Asks `rater` about `count` random pairs of `episodes` (seeded) that have no rating in `existing`: the latest rating
+ * of a pair is the one the reward model uses, so a scripted rater must not silently replace a user's rating (nor rate
+ * the same pairs again when run twice). Fewer than `count` pairs are asked about when fewer unrated ones remain.
  * @param raterName stored in each record's `rater` field ("user", "script:<file>")
  * @param now clock for `createdAt` (ms since the epoch), injected so the core has no process globals
  * @param existing the run's ratings so far (preferences.jsonl)

@@ -54,20 +54,21 @@ export function toChoice(value: unknown, raterName: string): PreferenceChoice {
 }
 
 /**
- * Picks `count` distinct unordered pairs of different episodes, seeded (all pairs when fewer exist).
- * @param isRated tells which pairs (i < j) already have a rating: those come after every unrated pair, so rating a
- *   run again asks about new pairs first (as the Replays panel does). Without it, or when nothing is rated, the pick
- *   is the same.
- * @returns pairs of indices into the episode list
+ * Picks `count` distinct unordered pairs of different episodes, seeded (all of them when fewer exist).
+ * @param isRated tells which pairs (i < j) already have a rating: those are left out, so rating a run again asks only
+ *   about new pairs and never replaces an earlier rating (a user's included). Without it, or when nothing is rated,
+ *   the pick is the same.
+ * @returns pairs of indices into the episode list; fewer than `count` when fewer unrated pairs remain
  */
 export function samplePairs(nEpisodes: number, count: number, seed: number, isRated?: (i: number, j: number) => boolean): [number, number][] {
   const all: [number, number][] = [];
   for (let i = 0; i < nEpisodes; i++) for (let j = i + 1; j < nEpisodes; j++) all.push([i, j]);
-  if (all.length <= count) return all;
+  const open = isRated ? all.filter(([i, j]) => !isRated(i, j)) : all;
+  if (open.length <= count) return open;
   const rng = new Rng(seed);
   const idx = all.map((_, i) => i);
   rng.shuffle(idx);
-  const order = isRated ? [...idx.filter((k) => !isRated(...all[k])), ...idx.filter((k) => isRated(...all[k]))] : idx;
+  const order = isRated ? idx.filter((k) => !isRated(...all[k])) : idx;
   // Randomise which episode is shown as "a" so a rater's position bias does not line up with the index order.
   return order.slice(0, count).map((k) => (rng.uniform() < 0.5 ? all[k] : [all[k][1], all[k][0]]));
 }

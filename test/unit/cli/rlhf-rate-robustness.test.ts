@@ -109,3 +109,26 @@ describe("ppo-lab fit-reward / rate warn about the ratings they skip", { skip },
     assert.match(rate.err, /preferences\.jsonl:8: not valid JSON/);
   });
 });
+
+describe("ppo-lab rate asks only about unrated pairs", { skip }, () => {
+  it("twice with the same seed rates 50 then the 5 left; a user's rating is never rated again; then nothing to rate", () => {
+    const run = tmp();
+    const ids = syntheticRun(run, 11); // 55 pairs
+    appendPreference(run, { a: ids[3], b: ids[7], choice: "b", rater: "user", createdAt: "2026-01-01T00:00:00.000Z" });
+    const rater = raterFile("return a.return > b.return ? 'a' : 'b';");
+    const first = runCli("rate", run, "--rater", rater, "--pairs", "50", "--seed", "0");
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /^rated 50 pairs; 51 ratings/);
+    const second = runCli("rate", run, "--rater", rater, "--pairs", "50", "--seed", "0");
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, /only 4 unrated pairs left; rated 4 pairs; 55 ratings/);
+    const { records } = readPreferences(run);
+    const keys = records.map((r) => [r.a, r.b].sort().join(" "));
+    assert.equal(new Set(keys).size, 55, "every pair rated exactly once");
+    assert.deepEqual(records.filter((r) => [r.a, r.b].sort().join(" ") === [ids[3], ids[7]].sort().join(" ")).map((r) => r.rater), ["user"]);
+    const third = runCli("rate", run, "--rater", rater, "--pairs", "55");
+    assert.equal(third.code, 0, third.err);
+    assert.match(third.out, /all 55 pairs of the run's replays already have a rating; nothing to rate/);
+    assert.equal(readPreferences(run).records.length, 55);
+  });
+});
