@@ -394,6 +394,15 @@ function formatIssue(e: ErrorObject): string {
   return `${where} ${e.message ?? "is invalid"}`;
 }
 
+/** "where must be a finite number" for every NaN or infinite number in `v` (nested objects and arrays included). */
+function nonFiniteNumbers(v: unknown, where: string): string[] {
+  if (typeof v === "number") {
+    return Number.isFinite(v) ? [] : [`${where || "(top level)"} must be a finite number, got ${v}${v === Infinity || v === -Infinity ? " (a number too large for a double, such as 1e400)" : ""}`];
+  }
+  if (v === null || typeof v !== "object") return [];
+  return Object.entries(v).flatMap(([k, x]) => nonFiniteNumbers(x, Array.isArray(v) ? `${where}[${k}]` : where ? `${where}.${k}` : k));
+}
+
 /**
  * Validates a partial config against {@link CONFIG_SCHEMA}.
  * @param source where the object came from, for the message (a file path, "--config", "settings", ...)
@@ -407,10 +416,10 @@ export function validatePartialConfig(obj: unknown, source: string): Partial<PPO
     const ajv = new Ajv({ allErrors: true, strict: false });
     validator = ajv.compile(CONFIG_SCHEMA);
   }
-  if (!validator(obj)) {
-    const issues = (validator.errors ?? []).filter((e) => e.keyword !== "anyOf").map(formatIssue);
-    throw new ConfigError(source, [...new Set(issues)]);
-  }
+  const issues = validator(obj) ? [] : (validator.errors ?? []).filter((e) => e.keyword !== "anyOf").map(formatIssue);
+  // JSON numbers too large for a double (1e400) parse as Infinity, which the schema's number type lets through.
+  issues.push(...nonFiniteNumbers(obj, ""));
+  if (issues.length) throw new ConfigError(source, [...new Set(issues)]);
   const { $schema: _ignored, ...rest } = obj as Record<string, unknown>;
   return rest as Partial<PPOConfig>;
 }

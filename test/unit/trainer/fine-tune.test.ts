@@ -102,3 +102,16 @@ test("resuming with an initFrom is rejected and leaves run.json's initFrom as it
   assert.equal(fs.readFileSync(path.join(base.runDir, "run.json"), "utf8"), runJson);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("a number too large for a double in a --config file (1e400) is a config error naming that file, not the env file", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-inf-"));
+  const cfg = path.join(root, "cfg.json");
+  fs.writeFileSync(cfg, '{ "klPenalty": { "mode": "fixed", "coef": 1e400 }, "netArch": { "pi": [16], "vf": [16] } }');
+  await assert.rejects(
+    new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, configFile: cfg, overrides: { totalTimesteps: 128 } } as never, { emit: () => undefined }).run(),
+    (e: unknown) =>
+      e instanceof ConfigError && e.source === cfg && /klPenalty\.coef must be a finite number, got Infinity/.test(e.message) && !/cartpole\.ts|ppo-lab check/.test(e.message),
+  );
+  assert.deepEqual(fs.readdirSync(root), ["cfg.json"]);
+  fs.rmSync(root, { recursive: true, force: true });
+});
