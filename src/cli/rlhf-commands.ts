@@ -4,7 +4,8 @@
  *   ppo-lab fit-reward <run-dir>                                   fits reward-model.json on the run's ratings
  * (`ppo-lab train <env> --reward-model <file>` then trains on the learned reward; see main.ts.)
  *
- * Exit codes: 0 done, 2 a problem the user can fix (no replays, no ratings, a rater that throws: file:line).
+ * Exit codes: 0 done, 2 a problem the user can fix (no replays, no ratings, a rater that throws: file:line), 130
+ * interrupted (Ctrl-C during `rate`; the ratings made so far are saved).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,7 +17,8 @@ import { RunDirError } from "../core/run/fs-util";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
-import { countRatedPairs, loadRunEpisodes, ratingWarnings, RlhfError } from "../core/rlhf/run-ratings";
+import { countRatedPairs, loadRunEpisodes, ratingWarnings, RlhfError, skippedReplayWarnings } from "../core/rlhf/run-ratings";
+import { ReplayError } from "../core/replay/format";
 import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
 
 export interface RateFlags {
@@ -71,7 +73,7 @@ export interface RateResult {
 export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number, signal?: AbortSignal): Promise<RateResult> {
   if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
   const rater = await loadRater(raterFile);
-  const { episodes, listedIds } = await loadRunEpisodes(runDir);
+  const { episodes, listedIds, skipped } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const name = `script:${path.basename(raterFile)}`;
   const file = path.join(runDir, PREFERENCES_FILE);
@@ -88,7 +90,7 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
     },
   };
   const read = readPreferences(runDir);
-  const warnings = ratingWarnings(runDir, read, listedIds);
+  const warnings = [...skippedReplayWarnings(skipped), ...ratingWarnings(runDir, read, listedIds)];
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const ids = episodes.map((e) => e.id);
   const totalPairs = (ids.length * (ids.length - 1)) / 2;
@@ -121,7 +123,7 @@ function intFlag(name: string, min: number) {
 
 /** Prints a user error and sets exit code 2; rethrows anything unexpected. */
 function handle(e: unknown): void {
-  if (e instanceof RlhfError || e instanceof EnvLoadError || e instanceof RangeError) {
+  if (e instanceof RlhfError || e instanceof EnvLoadError || e instanceof RangeError || e instanceof ReplayError) {
     process.stderr.write(`error: ${e.message}\n`);
     const hint = (e as { hint?: string }).hint;
     if (hint) process.stderr.write(`hint: ${hint}\n`);

@@ -9,7 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RunReplaySource } from "../replay/source";
-import type { ReplaySpaces } from "../replay/types";
+import { ReplayError } from "../replay/format";
+import type { ReplayHeader, ReplaySpaces, ReplayStepsChunk } from "../replay/types";
 import { Rng } from "../rng";
 import { RewardFeaturizer } from "./learned-reward";
 import { describePreferenceProblems, PREFERENCES_FILE, unknownEpisodeProblems, type PreferenceRecord, type PreferencesRead } from "./preferences";
@@ -67,8 +68,10 @@ export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Reco
 /** Episodes of a run with the featurizer their features use. */
 export interface RunEpisodes {
   episodes: RatedEpisode[];
-  /** Every replay id in the run's index (those without steps included). */
+  /** Every replay id in the run's index (those without steps or skipped included). */
   listedIds: string[];
+  /** Replays left out because their file is missing or corrupt, with the reader's message. */
+  skipped: { id: string; message: string }[];
   featurizer: RewardFeaturizer;
   obsDim: number;
   actionSpace: Record<string, unknown>;
@@ -77,7 +80,9 @@ export interface RunEpisodes {
 /**
  * Loads every recorded replay of `runDir` as a rated-episode candidate (observation `[T][obsDim]` flat encoded, action
  * `[T][actionDim]` as the env received it, Box actions clipped to their bounds; env rewards).
- * @throws RlhfError when the run has no replays or its replays disagree on the spaces; ReplayError for a corrupt replay.
+ * A replay whose file is missing or corrupt is left out and listed in `skipped`.
+ * @throws RlhfError when the run has no (readable) replays or its replays disagree on the spaces; ReplayError when the
+ *   replay index itself is unreadable.
  */
 export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
   const source = new RunReplaySource(runDir);
@@ -88,9 +93,19 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
   const episodes: RatedEpisode[] = [];
   let obsDim = -1;
   let actionSpace: Record<string, unknown> | undefined;
+  const skipped: { id: string; message: string }[] = [];
   for (const s of list) {
-    const header = await source.header(s.id);
-    const chunk = await source.steps(s.id, 0, s.length);
+    let header: ReplayHeader;
+    let chunk: ReplayStepsChunk;
+    try {
+      header = await source.header(s.id);
+      chunk = await source.steps(s.id, 0, s.length);
+    } catch (e) {
+      // A missing or truncated replay file: leave that episode (and the pairs using it) out; the others are fine.
+      if (!(e instanceof ReplayError)) throw e;
+      skipped.push({ id: s.id, message: e.message });
+      continue;
+    }
     const dim = chunk.observation[0]?.length ?? 0;
     const actionDim = chunk.action[0]?.length ?? 0;
     const spec = replayActionSpace(header.spaces, actionDim);
@@ -113,8 +128,11 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
     });
   }
   const usable = episodes.filter((e) => e.length > 0);
-  const featurizer = new RewardFeaturizer({ type: "Box", low: -Infinity, high: Infinity, shape: [Math.max(1, obsDim)] }, actionSpace!);
-  return { episodes: usable, listedIds: list.map((s) => s.id), featurizer, obsDim, actionSpace: actionSpace! };
+  if (!actionSpace) {
+    throw new RlhfError(`none of the ${list.length} replays of ${runDir} could be read (first: ${skipped[0]?.message}); record new replays by training again`);
+  }
+  const featurizer = new RewardFeaturizer({ type: "Box", low: -Infinity, high: Infinity, shape: [Math.max(1, obsDim)] }, actionSpace);
+  return { episodes: usable, listedIds: list.map((s) => s.id), skipped, featurizer, obsDim, actionSpace };
 }
 
 /**
@@ -125,6 +143,11 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
 export function ratingWarnings(runDir: string, read: PreferencesRead, listedIds: readonly string[]): string[] {
   const problems = [...read.problems, ...unknownEpisodeProblems(read, new Set(listedIds))];
   return describePreferenceProblems(path.join(runDir, PREFERENCES_FILE), problems);
+}
+
+/** One warning line per replay that {@link loadRunEpisodes} skipped. */
+export function skippedReplayWarnings(skipped: RunEpisodes["skipped"]): string[] {
+  return skipped.map((s) => `skipped replay "${s.id}" and the pairs using it: ${s.message}`);
 }
 
 /** Unordered key of a pair of episode ids. */

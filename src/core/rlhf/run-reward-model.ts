@@ -9,7 +9,7 @@ import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-rew
 import { fitRewardModel } from "./pipeline";
 import { readPreferences } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
-import { loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, RlhfError, type RewardModelFile } from "./run-ratings";
+import { loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
@@ -19,7 +19,8 @@ function finiteOrNull(x: number): number | null {
  * Fits a reward model on the ratings of `runDir` (preferences.jsonl over its replays) and writes
  * `<runDir>/reward-model.json` atomically.
  * @param now clock (ms since the epoch), injected
- * @returns the written file's content, its path, and warnings for the user (skipped lines of preferences.jsonl)
+ * @returns the written file's content, its path, and warnings for the user (skipped replays, skipped lines of
+ *   preferences.jsonl)
  * @throws RlhfError when there are no replays, fewer than 2 episodes or no usable rating.
  */
 export async function fitRunRewardModel(
@@ -27,11 +28,11 @@ export async function fitRunRewardModel(
   options: RewardModelOptions = {},
   now: () => number = Date.now,
 ): Promise<{ file: string; model: RewardModelFile; warnings: string[] }> {
-  const { episodes, listedIds, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
+  const { episodes, listedIds, skipped, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const read = readPreferences(runDir);
   const { records } = read;
-  const warnings = ratingWarnings(runDir, read, listedIds);
+  const warnings = [...skippedReplayWarnings(skipped), ...ratingWarnings(runDir, read, listedIds)];
   let fitted;
   try {
     fitted = fitRewardModel(episodes, records, featurizer, { seed: 0, epochs: 60, hidden: [32, 32], batchPairs: 16, ...options });

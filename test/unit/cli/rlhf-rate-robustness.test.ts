@@ -132,3 +132,33 @@ describe("ppo-lab rate asks only about unrated pairs", { skip }, () => {
     assert.equal(readPreferences(run).records.length, 55);
   });
 });
+
+describe("a missing or truncated .replay file", { skip }, () => {
+  it("is skipped with one warning naming it, by rate and by fit-reward, with the pairs and ratings using it (no stack trace)", () => {
+    const run = tmp();
+    const ids = syntheticRun(run, 6);
+    const rater = raterFile("return a.return > b.return ? 'a' : 'b';");
+    assert.equal(runCli("rate", run, "--rater", rater, "--pairs", "15").code, 0);
+    const replayFile = (id: string) => path.join(run, "replays", fs.readdirSync(path.join(run, "replays")).find((f) => f.startsWith(id) && f.endsWith(".replay"))!);
+    fs.rmSync(replayFile(ids[1]));
+    const cut = replayFile(ids[4]);
+    fs.truncateSync(cut, Math.floor(fs.statSync(cut).size / 2));
+
+    const fit = runCli("fit-reward", run);
+    assert.equal(fit.code, 0, fit.err);
+    assert.doesNotMatch(fit.err, /\n\s+at /, "no stack trace");
+    const skipped = fit.err.split("\n").filter((l) => l.startsWith("warning: skipped replay"));
+    assert.equal(skipped.length, 2, fit.err);
+    assert.match(skipped.join("\n"), new RegExp(`"${ids[1]}"`));
+    assert.match(skipped.join("\n"), new RegExp(`"${ids[4]}"`));
+    assert.doesNotMatch(fit.err, /is not a replay of this run/, "ratings of a skipped replay are not warned about one by one");
+    // 4 readable replays: their 6 pairs are the usable ones.
+    assert.match(fit.out, /reward model: 6 pairs/);
+
+    fs.rmSync(path.join(run, "preferences.jsonl"));
+    const rate = runCli("rate", run, "--rater", rater, "--pairs", "15");
+    assert.equal(rate.code, 0, rate.err);
+    assert.equal(rate.err.split("\n").filter((l) => l.startsWith("warning: skipped replay")).length, 2, rate.err);
+    assert.match(rate.out, /only 6 unrated pairs left; rated 6 pairs/);
+  });
+});
