@@ -29,6 +29,7 @@ import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Action, Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
+import { checkTasks } from "../core/grpo/tasks";
 import { validateFrame } from "../core/replay/frame-schema";
 import { Rng } from "../core/rng";
 import { Box, Discrete, makeSpace, toNumberArray, type Space } from "../core/spaces";
@@ -97,6 +98,7 @@ export const FINDING_IDS = {
   "export.missing-action-space": "error",
   "env.constructor-threw": "error",
   "space.invalid": "error",
+  "tasks.invalid": "error",
   "reset.threw": "error",
   "reset.bad-return": "error",
   "reset.observation-not-finite": "error",
@@ -686,6 +688,7 @@ class EnvProbe {
     const spaces = this.spaces(env);
     if (spaces === undefined) return this.c.report(0);
     const { obsSpace, actSpace } = spaces;
+    this.tasks(env);
 
     const recorder = new Recorder(env);
     const probeEnv: Env = this.limit !== undefined ? new TimeLimit(recorder, this.limit) : recorder;
@@ -724,6 +727,18 @@ class EnvProbe {
     const obsSpace = one("observationSpace");
     const actSpace = one("actionSpace");
     return obsSpace && actSpace ? { obsSpace, actSpace } : undefined;
+  }
+
+  // -- tasks -----------------------------------------------------------------------------------------------------
+
+  /** The env's optional GRPO `tasks`, checked with GRPO's own function (src/core/grpo/tasks.ts). */
+  private tasks(env: Env): void {
+    try {
+      checkTasks((env as { tasks?: unknown }).tasks);
+    } catch (e) {
+      const loc = this.src.member("tasks");
+      this.c.add("tasks.invalid", `${this.name}: ${errorText(e).replace(/^GrpoError: /, "")}.`, loc ? { location: loc } : {});
+    }
   }
 
   // -- reset -----------------------------------------------------------------------------------------------------

@@ -398,3 +398,20 @@ describe("blankCommentsAndStrings", () => {
     assert.equal(out.indexOf("reset("), -1);
   });
 });
+
+describe("checkEnvFile: GRPO tasks", () => {
+  it("a malformed `tasks` is an error at its declaration, with GRPO's own message", async () => {
+    const file = fx("bad-tasks.ts");
+    const r = await checkEnvFile(file);
+    const f = expectFinding(r, "tasks.invalid", "error", lineOf(file, "tasks: unknown"));
+    assert.match(f.message, /`tasks` is a number, not an array/);
+    assert.equal(r.ok, false);
+    const hole = await checkEnvFile(file, { envKwargs: { hole: true } });
+    assert.match(only(hole, "tasks.invalid").message, /tasks\[1\] is undefined;/);
+  });
+
+  it("valid tasks give no finding", async () => {
+    const r = await checkEnvFile(join(ROOT, "test", "fixtures", "envs", "with-tasks.ts"));
+    assert.deepEqual(ids(r).filter((id) => id.startsWith("tasks")), [], summary(r));
+  });
+});
