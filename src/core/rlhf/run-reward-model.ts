@@ -7,9 +7,12 @@ import type { Env } from "../env";
 import { writeFileAtomic } from "../run/fs-util";
 import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
 import { fitRewardModel } from "./pipeline";
-import { readPreferences } from "./preferences";
+import { readPreferences, toPreferencePairs } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
 import { loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
+
+/** Fewer decisive ratings (A or B better) than this give a warning: the model cannot be trusted yet. */
+export const MIN_DECISIVE_PAIRS = 10;
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
@@ -21,7 +24,10 @@ function finiteOrNull(x: number): number | null {
  * @param now clock (ms since the epoch), injected
  * @returns the written file's content, its path, and warnings for the user (skipped replays, skipped lines of
  *   preferences.jsonl)
- * @throws RlhfError when there are no replays, fewer than 2 episodes or no usable rating.
+ * Warns (in the returned `warnings`) when there are fewer than {@link MIN_DECISIVE_PAIRS} decisive ratings or no
+ * decisive held-out pair; the model is still written.
+ * @throws RlhfError when there are no replays, fewer than 2 episodes, no usable rating, or only "same" ratings
+ *   (nothing to learn).
  */
 export async function fitRunRewardModel(
   runDir: string,
@@ -33,6 +39,13 @@ export async function fitRunRewardModel(
   const read = readPreferences(runDir);
   const { records } = read;
   const warnings = [...skippedReplayWarnings(skipped), ...ratingWarnings(runDir, read, listedIds)];
+  const usable = toPreferencePairs(records, new Map(episodes.map((e, i) => [e.id, i])));
+  const decisive = usable.filter((p) => p.label !== 0.5).length;
+  if (usable.length > 0 && decisive === 0) {
+    throw new RlhfError(
+      `${runDir}: all ${usable.length} usable ratings say "same", so there is nothing to learn (the reward model learns which episode is better): rate some pairs "A is better" or "B is better"`,
+    );
+  }
   let fitted;
   try {
     fitted = fitRewardModel(episodes, records, featurizer, { seed: 0, epochs: 60, hidden: [32, 32], batchPairs: 16, ...options });
@@ -43,6 +56,16 @@ export async function fitRunRewardModel(
       );
     }
     throw e;
+  }
+  if (decisive < MIN_DECISIVE_PAIRS) {
+    warnings.push(`only ${decisive} decisive rating${decisive === 1 ? "" : "s"} (A or B better); a reward model from fewer than about ${MIN_DECISIVE_PAIRS} is mostly guesswork: rate more pairs`);
+  }
+  if (!Number.isFinite(fitted.report.validationAccuracy)) {
+    warnings.push(
+      fitted.report.validationPairs === 0
+        ? `no pairs were held out (that needs at least 4 usable pairs), so the held-out accuracy is unknown: rate more pairs`
+        : `none of the ${fitted.report.validationPairs} held-out pairs is decisive, so the held-out accuracy is unknown: rate more pairs`,
+    );
   }
   const model: RewardModelFile = {
     version: 1,

@@ -162,3 +162,28 @@ describe("a missing or truncated .replay file", { skip }, () => {
     assert.match(rate.out, /only 6 unrated pairs left; rated 6 pairs/);
   });
 });
+
+describe("fit-reward with too few ratings", { skip }, () => {
+  const rate = (run: string, a: string, b: string, choice: "a" | "b" | "same") => appendPreference(run, { a, b, choice, rater: "user", createdAt: "2026-01-01T00:00:00.000Z" });
+
+  it("warns about 1 rating (few decisive pairs, nothing held out) and still writes the model", () => {
+    const run = tmp();
+    const ids = syntheticRun(run, 4);
+    rate(run, ids[0], ids[1], "b");
+    const fit = runCli("fit-reward", run);
+    assert.equal(fit.code, 0, fit.err);
+    assert.match(fit.err, /warning: only 1 decisive rating \(A or B better\); a reward model from fewer than about 10/);
+    assert.match(fit.err, /warning: no pairs were held out/);
+    assert.ok(fs.existsSync(path.join(run, "reward-model.json")));
+  });
+
+  it("is an error when every rating says 'same' (exit 2, no model written)", () => {
+    const run = tmp();
+    const ids = syntheticRun(run, 4);
+    for (let i = 0; i < 3; i++) rate(run, ids[i], ids[i + 1], "same");
+    const fit = runCli("fit-reward", run);
+    assert.equal(fit.code, 2, fit.err);
+    assert.match(fit.err, /all 3 usable ratings say "same", so there is nothing to learn/);
+    assert.equal(fs.existsSync(path.join(run, "reward-model.json")), false);
+  });
+});
