@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RunReplaySource } from "../replay/source";
+import { listCheckpoints } from "../run/checkpoint";
 import { ReplayError } from "../replay/format";
 import type { ReplayHeader, ReplaySpaces, ReplayStepsChunk } from "../replay/types";
 import { Rng } from "../rng";
@@ -37,6 +38,11 @@ export interface RewardModelFile {
   /** Flat encoded observation size and the action space spec the features were built for. */
   obsDim: number;
   actionSpace: unknown;
+  /**
+   * The observation space spec of the rated run (from its newest checkpoint); absent in older files and for runs
+   * without a checkpoint, where only `obsDim` is known.
+   */
+  observationSpace?: unknown;
   snapshot: RewardModelSnapshot;
   report: {
     /** Ratings read from preferences.jsonl (all of them, "can't tell" included). */
@@ -63,6 +69,46 @@ export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Reco
   }
   if (spaces.actionKind === "binary") return { type: "MultiBinary", n: actionDim };
   return { type: "Box", low: spaces.actionLow ?? -Infinity, high: spaces.actionHigh ?? Infinity, shape: [actionDim] };
+}
+
+/**
+ * A space in Gymnasium's words for messages: `Box [4]`, `Discrete(2)`, `MultiDiscrete([3, 2])`, `MultiBinary(4)`; other
+ * types by name and flat size. Works on plain specs as stored in JSON (a Box without `shape` takes its bounds' length).
+ * @param flatDim size shown for types without a simple shape (Dict, Tuple)
+ */
+export function describeSpace(spec: unknown, flatDim?: number): string {
+  const o = (spec ?? {}) as { type?: unknown; shape?: unknown; n?: unknown; nvec?: unknown; low?: unknown; high?: unknown };
+  const list = (v: unknown): string => (Array.isArray(v) ? v.join(", ") : String(v));
+  switch (o.type) {
+    case "Box": {
+      const shape = Array.isArray(o.shape) ? o.shape : Array.isArray(o.low) ? [o.low.length] : Array.isArray(o.high) ? [o.high.length] : [flatDim ?? "?"];
+      return `Box [${list(shape)}]`;
+    }
+    case "Discrete":
+      return `Discrete(${String(o.n)})`;
+    case "MultiDiscrete":
+      return `MultiDiscrete([${list(o.nvec)}])`;
+    case "MultiBinary":
+      return `MultiBinary(${Array.isArray(o.n) ? `[${list(o.n)}]` : String(o.n)})`;
+    default:
+      return `${String(o.type)}${flatDim !== undefined ? ` (${flatDim} values)` : ""}`;
+  }
+}
+
+/**
+ * The observation space spec of a run from its newest checkpoint's metadata, or undefined when the run has no
+ * readable checkpoint (best effort: the reward model then knows only the flat observation size).
+ */
+export function runObservationSpace(runDir: string): unknown {
+  try {
+    const dir = path.join(runDir, "checkpoints");
+    const steps = listCheckpoints(dir);
+    if (steps.length === 0) return undefined;
+    const model = JSON.parse(fs.readFileSync(path.join(dir, String(steps[steps.length - 1]), "model.json"), "utf8")) as { meta?: { observationSpace?: unknown } };
+    return model.meta?.observationSpace;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Episodes of a run with the featurizer their features use. */

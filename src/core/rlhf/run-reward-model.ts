@@ -9,7 +9,7 @@ import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-rew
 import { fitRewardModel } from "./pipeline";
 import { readPreferences, toPreferencePairs } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
-import { loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
+import { describeSpace, loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, runObservationSpace, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
 
 /** Fewer decisive ratings (A or B better) than this give a warning: the model cannot be trusted yet. */
 export const MIN_DECISIVE_PAIRS = 10;
@@ -73,6 +73,7 @@ export async function fitRunRewardModel(
     createdAt: new Date(now()).toISOString(),
     obsDim,
     actionSpace,
+    ...observationSpaceOf(runDir, obsDim),
     snapshot: fitted.snapshot,
     report: {
       ratings: records.length,
@@ -88,18 +89,40 @@ export async function fitRunRewardModel(
   return { file, model, warnings };
 }
 
+/** The rated run's observation space when its checkpoint tells it and it matches the replays' flat size. */
+function observationSpaceOf(runDir: string, obsDim: number): { observationSpace?: unknown } {
+  const spec = runObservationSpace(runDir);
+  if (spec === undefined) return {};
+  try {
+    return new RewardFeaturizer(spec, { type: "Discrete", n: 1 }).obsDim === obsDim ? { observationSpace: spec } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Action spaces match when their type and size (n, nvec, shape) agree; `start` and bounds do not change the features. */
+function sameActionSpace(a: unknown, b: unknown): boolean {
+  return describeSpace(a) === describeSpace(b);
+}
+
 /**
  * Wraps env copies so they train on the learned reward of `model`: each becomes a {@link LearnedRewardEnv} (pass the
  * copies with their TimeLimit already applied) sharing one {@link TrueReturnLog}.
- * @throws RlhfError when the env's spaces do not give the model's feature size.
+ * @throws RlhfError naming both sides' spaces when the env's observation space (shape; the flat size for older model
+ *   files) or action space (type and n / nvec / shape) differs from the rated run's.
  */
 export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string): { envs: Env[]; log: TrueReturnLog } {
   const log = new TrueReturnLog(100);
   if (envs.length === 0) return { envs, log };
   const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
-  if (featurizer.dim !== model.snapshot.featureDim) {
+  const envObs = describeSpace(envs[0].observationSpace, featurizer.obsDim);
+  const modelObs = model.observationSpace !== undefined ? describeSpace(model.observationSpace, model.obsDim) : `Box [${model.obsDim}]`;
+  // Without a recorded observation space, the model knows only the flat observation size.
+  const sameObservation = model.observationSpace !== undefined ? modelObs === envObs : featurizer.obsDim === model.obsDim;
+  if (!sameObservation || !sameActionSpace(model.actionSpace, envs[0].actionSpace) || featurizer.dim !== model.snapshot.featureDim) {
     throw new RlhfError(
-      `the reward model ${where} takes ${model.snapshot.featureDim} features (observation ${model.obsDim} + action), but this env gives ${featurizer.dim}; fit it on replays of the same env`,
+      `the reward model ${where} was fitted on observation ${modelObs}, action ${describeSpace(model.actionSpace)}; ` +
+        `this env has observation ${envObs}, action ${describeSpace(envs[0].actionSpace)}: fit it on replays of the same env`,
     );
   }
   const fn = rewardFunction(model.snapshot);

@@ -129,6 +129,6 @@ describe("ppo-lab rate / fit-reward / train --reward-model", () => {
     const f = await cli("fit-reward", runDir + "-missing");
     assert.equal(f.code, 2);
     assert.match(f.err, /no run directory/);
-    await assert.rejects(train(root, { ...tiny, totalTimesteps: 128, rewardModel: path.join(runDir, REWARD_MODEL_FILE) }, "Pendulum-v1"), /takes 6 features .* this env gives 4/);
+    await assert.rejects(train(root, { ...tiny, totalTimesteps: 128, rewardModel: path.join(runDir, REWARD_MODEL_FILE) }, "Pendulum-v1"), /fitted on observation Box \[4\], action Discrete\(2\); this env has observation Box \[3\], action Box \[1\]/);
   });
 });
