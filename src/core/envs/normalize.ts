@@ -116,7 +116,13 @@ export class RewardScaler {
 /**
  * Reward whitening without a mean shift ("The N Implementation Details of RLHF with PPO": per-batch
  * `whiten(rewards, shift_mean=False)`): divides by the standard deviation only, so the sign of every reward is kept.
- * @param rewards `[N]`; returns a new array. An all-equal batch (std ~0) is returned unchanged.
+ *
+ * Guard (ours, not in the reference): the divisor is max(std, |mean|). In RLHF the rewards are mostly a small KL
+ * penalty around 0 with a score at the episode's end, so |mean| <= std and this is the reference's std. A batch
+ * dominated by a constant offset (CartPole's 1 per step plus a small KL penalty: std ~0.01) would otherwise be
+ * multiplied by |mean| / std (~100x), inflating the value targets and value_loss by that factor squared; with the
+ * floor such a batch keeps a scale of about 1.
+ * @param rewards `[N]`; returns a new array. An all-zero batch is returned unchanged.
  */
 export function whitenRewards(rewards: ArrayLike<number>): Float32Array {
   const n = rewards.length;
@@ -128,7 +134,8 @@ export function whitenRewards(rewards: ArrayLike<number>): Float32Array {
   let v = 0;
   for (let i = 0; i < n; i++) v += (rewards[i] - mean) ** 2;
   const std = Math.sqrt(v / (n - 1));
-  if (!(std > 1e-8)) return out;
-  for (let i = 0; i < n; i++) out[i] = rewards[i] / (std + 1e-8);
+  const scale = Math.max(std, Math.abs(mean));
+  if (!(scale > 1e-8)) return out;
+  for (let i = 0; i < n; i++) out[i] = rewards[i] / (scale + 1e-8);
   return out;
 }

@@ -206,9 +206,20 @@ describe("RewardScaler", () => {
 });
 
 test("reward whitening divides by the std without shifting the mean", () => {
-  const w = whitenRewards([1, 2, 3, 4]);
-  const std = Math.sqrt(((1.5 ** 2 + 0.5 ** 2) * 2) / 3);
-  assert.ok(Math.abs(w[0] - 1 / std) < 1e-5);
-  assert.ok(w.every((x) => x > 0), "signs kept");
-  assert.deepEqual(Array.from(whitenRewards([5, 5, 5])), [5, 5, 5]);
+  const w = whitenRewards([-1, 2, 3, -2]); // mean 0.5, std 2.38: the std is the divisor
+  const std = Math.sqrt((1.5 ** 2 + 1.5 ** 2 + 2.5 ** 2 + 2.5 ** 2) / 3);
+  assert.ok(Math.abs(w[1] - 2 / std) < 1e-5);
+  assert.deepEqual(Array.from(w).map(Math.sign), [-1, 1, 1, -1], "signs kept");
+  assert.deepEqual(Array.from(whitenRewards([0, 0, 0])), [0, 0, 0]);
+});
+
+test("reward whitening floors the std at |mean|: a near-constant batch keeps a scale of about 1 instead of exploding", () => {
+  // CartPole's reward 1 per step minus a small KL penalty: std ~0.006, so dividing by it would give ~170.
+  const rewards = [1, 0.99, 1.005, 0.995, 1.01, 0.998];
+  const w = whitenRewards(rewards);
+  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+  for (let i = 0; i < rewards.length; i++) assert.ok(Math.abs(w[i] - rewards[i] / mean) < 1e-6, `${w[i]}`);
+  assert.deepEqual(Array.from(whitenRewards([5, 5, 5])), [1, 1, 1]);
+  const offset = whitenRewards([1, 2, 3, 4]); // mean 2.5 > std 1.29
+  assert.ok(Math.abs(offset[3] - 4 / 2.5) < 1e-6);
 });
