@@ -28,15 +28,7 @@ export interface PreferenceRecord {
 const CHOICES: readonly PreferenceChoice[] = ["a", "b", "same", "unknown"];
 
 function isPreferenceRecord(v: unknown): v is PreferenceRecord {
-  return (
-    isJsonObject(v) &&
-    typeof v.a === "string" &&
-    typeof v.b === "string" &&
-    typeof v.choice === "string" &&
-    (CHOICES as readonly string[]).includes(v.choice) &&
-    typeof v.rater === "string" &&
-    typeof v.createdAt === "string"
-  );
+  return recordProblem(v) === undefined;
 }
 
 /**
