@@ -107,6 +107,9 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
   };
   let started = false;
   let lastEpRewMean: number | null | undefined;
+  /** true_ep_rew_mean of the last update (training on a learned reward), and the run's algorithm for the last line. */
+  let lastTrueEpRewMean: number | null | undefined;
+  let algorithmName: string | undefined;
   const findings: DiagnosticFinding[] = [];
   let diagnosticsFile: string | undefined;
   const session = new TrainingSession(
@@ -121,17 +124,26 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
         switch (msg.type) {
           case "started": {
             const { nEnvs, nSteps, totalTimesteps } = msg.config;
+            const grpo = msg.config.algorithm === "grpo";
+            algorithmName = grpo ? "GRPO" : "PPO";
             diagnosticsFile = path.join(msg.runDir, "diagnostics.jsonl");
             // PPO collects whole rollouts of nEnvs x nSteps steps: the run ends at the first multiple >= totalTimesteps.
-            const planned = Math.ceil(totalTimesteps / (nEnvs * nSteps)) * nEnvs * nSteps;
+            // GRPO collects whole episodes until a batch holds nEnvs x nSteps steps, so its end is not known ahead.
+            const planned = grpo ? totalTimesteps : Math.ceil(totalTimesteps / (nEnvs * nSteps)) * nEnvs * nSteps;
             const startStep = session.ppo?.totalTimesteps ?? 0; // > 0 when resuming
             if (flags.quiet) break;
+            const reward = msg.config.rewardModel ? ` on the learned reward of ${msg.config.rewardModel}` : "";
+            const shape = grpo
+              ? `groups of ${msg.config.grpo.groupSize} whole episodes, batches of >= ${nEnvs} x ${nSteps} = ${nEnvs * nSteps} steps`
+              : `${nEnvs} envs x ${nSteps} steps`;
             printOut(
-              `PPO Lab ${ppoLabVersion()}: training ${msg.envName} (${msg.envFile})\n` +
+              `PPO Lab ${ppoLabVersion()}: training ${msg.envName} with ${algorithmName}${reward} (${msg.envFile})\n` +
                 `  run directory: ${msg.runDir}${startStep > 0 ? ` (resuming at step ${startStep})` : ""}\n` +
-                `  backend: ${msg.backend}, seed ${msg.config.seed}, ${nEnvs} envs x ${nSteps} steps, ${totalTimesteps} timesteps`,
+                `  backend: ${msg.backend}, seed ${msg.config.seed}, ${shape}, ${totalTimesteps} timesteps`,
             );
-            if (planned !== totalTimesteps) {
+            if (grpo) {
+              printOut(`  note: GRPO trains whole episodes, so the run ends at the first update that passes ${totalTimesteps} steps (a little more than that)`);
+            } else if (planned !== totalTimesteps) {
               printOut(`  note: training ${planned} steps: totalTimesteps is rounded up to whole rollouts of nEnvs x nSteps = ${nEnvs} x ${nSteps}`);
             }
             if (interactive) {
@@ -161,6 +173,7 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
           case "metrics": {
             const r = msg.row;
             lastEpRewMean = r.ep_rew_mean;
+            lastTrueEpRewMean = r.true_ep_rew_mean;
             if (flags.quiet) break;
             const line =
               `update ${r.update} | steps ${r.total_timesteps} | ${fmt(r.steps_per_second, 0)} steps/s | ` +
@@ -196,7 +209,13 @@ async function train(env: string | undefined, flags: TrainFlags): Promise<number
           case "finished": {
             stopBar();
             if (!flags.quiet) process.stdout.write(formatSummary(findings, findings.length ? diagnosticsFile : undefined) + "\n");
-            const rew = typeof lastEpRewMean === "number" && Number.isFinite(lastEpRewMean) ? ` (ep_rew_mean ${fmt(lastEpRewMean, 1)})` : "";
+            const figures = [
+              ...(typeof lastEpRewMean === "number" && Number.isFinite(lastEpRewMean) ? [`ep_rew_mean ${fmt(lastEpRewMean, 1)}`] : []),
+              ...(typeof lastTrueEpRewMean === "number" && Number.isFinite(lastTrueEpRewMean) ? [`true_ep_rew_mean ${fmt(lastTrueEpRewMean, 1)}`] : []),
+              // PPO is the default and keeps the line as it was; other algorithms are named.
+              ...(algorithmName && algorithmName !== "PPO" ? [algorithmName] : []),
+            ];
+            const rew = figures.length ? ` (${figures.join(", ")})` : "";
             process.stdout.write(`run ${msg.status} after ${msg.totalTimesteps} steps${rew}: ${msg.runDir}\n`);
             break;
           }

@@ -328,6 +328,10 @@ export class TrainingSession {
     if (loaded.python && config.rewardModel) {
       throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
     }
+    if (config.algorithm !== "grpo" && sources.grpo !== "default" && !resume) {
+      // A `grpo` block with algorithm "ppo" (e.g. a config meant for GRPO with the algorithm key forgotten).
+      this.emit({ type: "log", level: "warn", message: `grpo settings (from the ${sources.grpo}) are ignored: algorithm is "${config.algorithm}" (from the ${sources.algorithm}); set "algorithm": "grpo" to train with GRPO, or remove the grpo block` });
+    }
     if (loaded.python && config.algorithm === "grpo") {
       // Name the layer that chose GRPO (the --config file, the env's exported config, settings or a flag).
       const from =

@@ -115,3 +115,19 @@ test("a number too large for a double in a --config file (1e400) is a config err
   assert.deepEqual(fs.readdirSync(root), ["cfg.json"]);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("a grpo block with algorithm ppo is reported as ignored; with algorithm grpo it is not", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-grpo-block-"));
+  const warnings: string[] = [];
+  const emit = (m: { type: string; level?: string; message?: string }) => {
+    if (m.type === "log" && m.level === "warn" && m.message) warnings.push(m.message);
+  };
+  const run = (extra: Record<string, unknown>) =>
+    new TrainingSession({ env: "CartPole-v1", cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 128, grpo: { groupSize: 4 }, ...extra } } as never, { emit } as never).run();
+  await run({});
+  assert.ok(warnings.some((w) => /^grpo settings \(from the flag\) are ignored: algorithm is "ppo"/.test(w)), warnings.join("\n"));
+  warnings.length = 0;
+  await run({ algorithm: "grpo" });
+  assert.ok(!warnings.some((w) => /grpo settings/.test(w)), warnings.join("\n"));
+  fs.rmSync(root, { recursive: true, force: true });
+});
