@@ -510,25 +510,7 @@ describe("ppo-lab train: Ctrl-C", () => {
     // An env whose step() takes 8 ms: an update (2 x 64 steps) lasts about a second, so both signals, sent shortly
     // after the first progress line, arrive during the second update, as when a user presses Ctrl-C twice during a
     // long update; they are handled, in order, right after it.
-    const file = path.join(tmpRoot, "slow-step.ts");
-    fs.writeFileSync(
-      file,
-      [
-        "export default class SlowStep {",
-        '  observationSpace = { type: "Box" as const, low: [0], high: [100] };',
-        '  actionSpace = { type: "Discrete" as const, n: 2 };',
-        "  private t = 0;",
-        "  reset() { this.t = 0; return { observation: [0] }; }",
-        "  step(_a: number) {",
-        "    const end = Date.now() + 8;",
-        "    while (Date.now() < end) { /* a slow simulator */ }",
-        "    this.t += 1;",
-        "    return { observation: [this.t], reward: 1, terminated: this.t >= 20, truncated: false };",
-        "  }",
-        "}",
-        "",
-      ].join("\n"),
-    );
+    const file = path.join(FIX, "slow-step.ts");
     let sent = false;
     const { done } = start(["train", file, "--timesteps", "200000", "--config", TINY_CONFIG, "--out", out], (stdout, child) => {
       if (!sent && /^update \d+/m.test(stdout)) {

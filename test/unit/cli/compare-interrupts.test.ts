@@ -64,26 +64,7 @@ test("SIGTERM stops compare's current run with a final checkpoint and skips the 
 
 test("a second Ctrl-C quits compare at once and leaves the current run 'stopped' with its logged steps", async () => {
   const out = path.join(tmpRoot, "int");
-  // An env whose step() takes 8 ms, so both signals arrive during one update (as a user's double Ctrl-C does).
-  const file = path.join(tmpRoot, "slow-step.ts");
-  fs.writeFileSync(
-    file,
-    [
-      "export default class SlowStep {",
-      '  observationSpace = { type: "Box" as const, low: [0], high: [100] };',
-      '  actionSpace = { type: "Discrete" as const, n: 2 };',
-      "  private t = 0;",
-      "  reset() { this.t = 0; return { observation: [0] }; }",
-      "  step(_a: number) {",
-      "    const end = Date.now() + 8;",
-      "    while (Date.now() < end) { /* a slow simulator */ }",
-      "    this.t += 1;",
-      "    return { observation: [this.t], reward: 1, terminated: this.t >= 20, truncated: false };",
-      "  }",
-      "}",
-      "",
-    ].join("\n"),
-  );
+  const file = path.join(REPO, "test", "fixtures", "cli", "slow-step.ts"); // an update lasts about a second
   const r = await compare([file, "-c", TINY_CONFIG, "-t", "200000", "-o", out], ["SIGINT", "SIGINT"], 50);
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /quitting at once/);
