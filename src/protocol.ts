@@ -234,6 +234,6 @@ export interface RatingState {
   rewardModel: { pairs: number; trainAccuracy: number | null; validationAccuracy: number | null; createdAt: string } | null;
   /** Fitting is running. */
   fitting: boolean;
-  /** A message to show (an error, or what just happened). */
-  message?: { level: "info" | "error"; text: string };
+  /** A message to show (an error, a warning such as "only 3 decisive ratings", or what just happened). */
+  message?: { level: "info" | "warning" | "error"; text: string };
 }

@@ -76,20 +76,24 @@ export class RatingHost {
 }
 
 /**
- * The rate bar's note after a fit: nothing when it succeeded (the state's `rewardModel` already carries the pairs and
- * accuracies, shown once next to "Fit reward model"; the CLI's summary line would repeat them), the error otherwise.
+ * The rate bar's note after a fit: the error when it failed; the fit's warnings when it succeeded with some (too few
+ * decisive ratings, no held-out pair, skipped lines of preferences.jsonl or unreadable replays); else nothing (the
+ * state's `rewardModel` already carries the pairs and accuracies, shown once next to "Fit reward model"; the CLI's
+ * summary line would repeat them).
  */
-export function fitOutcomeMessage(result: { ok: boolean; message: string }): RatingState["message"] | undefined {
-  return result.ok ? undefined : { level: "error", text: result.message };
+export function fitOutcomeMessage(result: { ok: boolean; message: string; warnings?: string[] }): RatingState["message"] | undefined {
+  if (!result.ok) return { level: "error", text: result.message };
+  const w = result.warnings ?? [];
+  return w.length ? { level: "warning", text: `Fitted, with ${w.length === 1 ? "a warning" : `${w.length} warnings`}: ${w.join("; ")}` } : undefined;
 }
 
 /**
  * Fits the reward model of `runDir` with `ppo-lab fit-reward` in a child process (TF.js stays off the extension
  * host's event loop).
  * @param cliJs the bundled CLI (`dist/cli.js`)
- * @returns the CLI's first output line when it succeeded, else its error message; never throws
+ * @returns the CLI's first output line and its `warning:` lines when it succeeded, else its error message; never throws
  */
-export function fitRewardInChildProcess(cliJs: string, runDir: string): Promise<{ ok: boolean; message: string }> {
+export function fitRewardInChildProcess(cliJs: string, runDir: string): Promise<{ ok: boolean; message: string; warnings: string[] }> {
   return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
@@ -97,20 +101,21 @@ export function fitRewardInChildProcess(cliJs: string, runDir: string): Promise<
     try {
       child = fork(cliJs, ["fit-reward", runDir], { stdio: ["ignore", "pipe", "pipe", "ipc"], env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" } });
     } catch (e) {
-      resolve({ ok: false, message: `Fitting the reward model failed: ${(e as Error).message}` });
+      resolve({ ok: false, message: `Fitting the reward model failed: ${(e as Error).message}`, warnings: [] });
       return;
     }
     child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", (e) => resolve({ ok: false, message: `Fitting the reward model failed: ${e.message}` }));
+    child.on("error", (e) => resolve({ ok: false, message: `Fitting the reward model failed: ${e.message}`, warnings: [] }));
     child.on("exit", (code) => {
+      const lines = stderr.split("\n").filter((l) => l.trim());
       if (code === 0) {
-        resolve({ ok: true, message: stdout.split("\n")[0] || "reward model fitted" });
+        const warnings = lines.filter((l) => l.startsWith("warning: ")).map((l) => l.slice("warning: ".length));
+        resolve({ ok: true, message: stdout.split("\n")[0] || "reward model fitted", warnings });
         return;
       }
-      const lines = stderr.split("\n").filter((l) => l.trim());
       const err = lines.find((l) => l.startsWith("error:")) ?? lines.pop() ?? `exit code ${code}`;
-      resolve({ ok: false, message: `Fitting the reward model failed: ${err.replace(/^error: /, "")}` });
+      resolve({ ok: false, message: `Fitting the reward model failed: ${err.replace(/^error: /, "")}`, warnings: [] });
     });
   });
 }

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ReplaySource } from "../../core/replay/types";
 import { readRunInfo } from "../../core/run/run-dir";
-import type { FromReplaysMessage, ReplayExportFormat, ReplaysRunInfo, ToReplaysMessage } from "../../protocol";
+import type { FromReplaysMessage, RatingState, ReplayExportFormat, ReplaysRunInfo, ToReplaysMessage } from "../../protocol";
 import type { LiveRun, RunManager } from "../run-manager";
 import { ReplayServer } from "./replays-data";
 import { fitOutcomeMessage, fitRewardInChildProcess, RatingHost } from "./rating-data";
@@ -180,7 +180,7 @@ export class ReplaysPanel implements vscode.Disposable {
     return (await this.server.list()).replays.filter((r) => r.length > 0).map((r) => r.id);
   }
 
-  private async sendRating(message?: { level: "info" | "error"; text: string }): Promise<void> {
+  private async sendRating(message?: RatingState["message"]): Promise<void> {
     this.post({ type: "rating", state: this.rating.state(await this.rateableIds(), { fitting: this.fitting, message }) });
   }
 

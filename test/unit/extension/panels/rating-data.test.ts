@@ -90,6 +90,14 @@ describe("Fit reward model from the panel", () => {
     const after = host.state(ids, { message: fitOutcomeMessage(fit) });
     assert.equal(after.message, undefined);
     assert.deepEqual(host.state(ids, { message: fitOutcomeMessage(before) }).message, { level: "error", text: before.message });
+    // A fit that succeeds with warnings (here a line of preferences.jsonl that is not JSON) shows them as a warning.
+    fs.appendFileSync(path.join(dir, "preferences.jsonl"), "garbage\n");
+    const warned = await fitRewardInChildProcess(cli, dir);
+    assert.equal(warned.ok, true, warned.message);
+    assert.equal(warned.warnings.length, 1, warned.warnings.join("\n"));
+    const note = fitOutcomeMessage(warned);
+    assert.equal(note?.level, "warning");
+    assert.match(note?.text ?? "", /^Fitted, with a warning: .*preferences\.jsonl:41/);
     assert.ok(model.pairs >= 30, `pairs ${model.pairs}`);
     assert.ok((model.validationAccuracy ?? 0) >= 0.8, `held-out accuracy ${model.validationAccuracy}`);
   });
