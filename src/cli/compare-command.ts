@@ -11,7 +11,7 @@ import { ConfigError, DEFAULT_CONFIG } from "../core/ppo/config";
 import type { FromTrainerMessage } from "../protocol";
 import { TrainingSession } from "../trainer/session";
 import { installInterruptHandlers } from "./interrupts";
-import { splitPythonTarget } from "../envs/python/load";
+import { isPythonEnvFile } from "../envs/python/load";
 import {
   buildCompareEntries,
   type CompareEntry,
@@ -80,11 +80,6 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     }
   }
   return results;
-}
-
-/** A Python env file (`file.py` or `file.py:ClassName`); registered Gymnasium ids are not told apart here. */
-function isPythonEnvFile(env: string): boolean {
-  return env.endsWith(".py") || splitPythonTarget(env) !== undefined;
 }
 
 function parseNumber(name: string, integer: boolean) {
