@@ -9,10 +9,11 @@ import { PRESETS, resolveConfig, type PPOConfig } from "../core/ppo/config";
 import { BUILTIN_ENVS } from "../envs/loader";
 import { readRunInfo, type RunListing } from "../core/run/run-dir";
 import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
-import { DEFAULT_KL_PENALTY } from "../core/ppo/kl-controller";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
 import { compareAlgorithmsCommand } from "./compare-algorithms";
+import { learnedRewardOverrides } from "./learned-reward";
+import { runKind } from "../run-kind";
 import { envTemplate, findEnvFiles, isEnvFileName } from "./env-files";
 import { pickPythonEnv, resolvePythonInterpreter } from "./python-interpreter";
 import { DashboardPanel, type DashboardSource } from "./panels/dashboard-panel";
@@ -363,19 +364,24 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showErrorMessage(`PPO Lab: cannot read the run of ${dir}: ${(e as Error).message}`);
       return;
     }
-    const overrides: Partial<PPOConfig> = { rewardModel: modelFile };
+    let fineTune = false;
     if (info.lastCheckpointStep !== undefined) {
       // The RLHF shape: start from the rated run's policy and stay close to it (adaptive KL to that reference).
       const how = await vscode.window.showQuickPick(
         [
-          { label: "$(debug-restart) Fine-tune this run's policy", description: "start from its newest checkpoint, adaptive KL penalty to it (RLHF)", fineTune: true },
+          {
+            label: "$(debug-restart) Fine-tune this run's policy",
+            description: `start from its newest checkpoint, ${runKind(info.config).algorithm === "grpo" ? "GRPO's KL term (grpo.klCoef)" : "adaptive KL penalty"} to it (RLHF)`,
+            fineTune: true,
+          },
           { label: "$(add) Fresh policy", description: "train from scratch on the learned reward", fineTune: false },
         ],
         { title: "PPO Lab: train on the learned reward" },
       );
       if (!how) return;
-      if (how.fineTune) Object.assign(overrides, { initFrom: dir, referencePolicy: "initial", klPenalty: { ...DEFAULT_KL_PENALTY, mode: "adaptive", against: "reference" } });
+      fineTune = how.fineTune;
     }
+    const overrides = learnedRewardOverrides(modelFile, dir, info.config, fineTune);
     log.info(`training ${info.envFile} on the learned reward of ${modelFile}`);
     await startRun(info.envFile, fs.existsSync(info.envFile) ? vscode.Uri.file(info.envFile) : undefined, { overrides });
   });
