@@ -29,6 +29,8 @@ export class GRPO extends PPO {
   readonly tasks: readonly unknown[] | undefined;
   private groupCounter = 0;
   private zeroAdvantageFraction = NaN;
+  /** Environment steps done before the batch being trained on (drives the linear schedules; see progressRemaining). */
+  private stepsBeforeBatch = 0;
   private advantagesOfBatch = new Float32Array(0);
   private refKlOfRollout = NaN;
   /**
@@ -69,6 +71,15 @@ export class GRPO extends PPO {
   /** GRPO is critic-free: the critic is never evaluated nor trained (see the file header). */
   protected override trainsCritic(): boolean {
     return false;
+  }
+
+  /**
+   * Fraction of training left by steps: 1 - (steps before this batch) / totalTimesteps. A GRPO batch holds whole
+   * episodes (at least nEnvs x nSteps steps, often more), so it takes fewer updates than PPO's
+   * totalTimesteps / (nEnvs x nSteps) and counting updates would end the linear schedules far above 0.
+   */
+  protected override progressRemaining(): number {
+    return Math.max(0, 1 - this.stepsBeforeBatch / this.config.totalTimesteps);
   }
 
   protected override lossRefKlCoef(): number {
@@ -205,6 +216,7 @@ export class GRPO extends PPO {
    * rollout) and `kl_coef` (the loss's beta; the PPO-penalty's when `klPenalty` is on as well).
    */
   override iterate(onEpisode?: (ep: EpisodeRecord, totalTimesteps: number) => void): UpdateMetrics {
+    this.stepsBeforeBatch = this.totalTimesteps;
     const metrics = super.iterate(onEpisode);
     metrics.zero_advantage_fraction = this.zeroAdvantageFraction;
     metrics.kl_to_reference = this.refKlOfRollout;

@@ -367,8 +367,12 @@ export class PPO {
     });
   }
 
-  /** Fraction of training left, 1 at the first update and 1/numUpdates at the last (CleanRL's `frac`). */
-  private progressRemaining(): number {
+  /**
+   * Fraction of training left, 1 at the first update and 1/numUpdates at the last (CleanRL's `frac`); drives the
+   * linear learning-rate and clip-range schedules. PPO's batches are all nEnvs x nSteps, so counting updates is
+   * counting steps; GRPO (whole episodes per batch) overrides it with steps.
+   */
+  protected progressRemaining(): number {
     return Math.max(0, 1 - this.updates / this.numUpdates);
   }
 

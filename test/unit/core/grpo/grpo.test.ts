@@ -175,3 +175,27 @@ test("GRPO refuses malformed tasks with a message naming what is wrong", () => {
   assert.throws(make([1, NaN]), /tasks\[1\] is NaN/);
   assert.throws(make([new Map()]), /tasks\[0\] is a Map object/);
 });
+
+test("linear schedules anneal by steps: GRPO's batches of whole episodes outgrow nEnvs x nSteps, so counting updates would stop short of 0", () => {
+  // 20 steps wanted per batch, but a group is four whole 3-step episodes (12 steps): each batch holds 24 steps, so a
+  // 240-step run takes 10 updates, not PPO's ceil(240 / 20) = 12.
+  const lr = 0.01;
+  const clip = 0.2;
+  const grpo = new GRPO(
+    new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))),
+    config({ nSteps: 5, totalTimesteps: 240, learningRate: lr, lrSchedule: "linear", clipRange: clip, clipRangeSchedule: "linear" }),
+  );
+  let before = 0;
+  let updates = 0;
+  while (!grpo.done) {
+    const m = grpo.iterate();
+    const frac = 1 - before / 240;
+    assert.ok(Math.abs((m.learning_rate as number) - lr * frac) < 1e-12, `update ${updates + 1}: learning_rate ${m.learning_rate}, expected ${lr * frac}`);
+    assert.ok(Math.abs((m.clip_range as number) - clip * frac) < 1e-12, `update ${updates + 1}: clip_range ${m.clip_range}`);
+    before = m.total_timesteps as number;
+    updates++;
+  }
+  assert.equal(updates, 10);
+  assert.equal(before, 240);
+  grpo.dispose();
+});
