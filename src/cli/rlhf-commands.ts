@@ -17,7 +17,7 @@ import { RunDirError } from "../core/run/fs-util";
 import { rateEpisodes } from "../core/rlhf/pipeline";
 import { RaterResultError, type Rater } from "../core/rlhf/rater";
 import { selectBackend } from "../trainer/backend";
-import { countRatedPairs, loadRunEpisodes, ratingWarnings, RlhfError, skippedReplayWarnings } from "../core/rlhf/run-ratings";
+import { canonicalRecords, countRatedPairs, loadRunEpisodes, ratingWarnings, RlhfError, skippedReplayWarnings } from "../core/rlhf/run-ratings";
 import { ReplayError } from "../core/replay/format";
 import { fitRunRewardModel } from "../core/rlhf/run-reward-model";
 
@@ -73,7 +73,7 @@ export interface RateResult {
 export async function rateRun(runDir: string, raterFile: string, pairs: number, seed: number, signal?: AbortSignal): Promise<RateResult> {
   if (!fs.existsSync(runDir)) throw new RlhfError(`no run directory ${runDir}`);
   const rater = await loadRater(raterFile);
-  const { episodes, listedIds, skipped } = await loadRunEpisodes(runDir);
+  const { episodes, listedIds, aliases, skipped } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const name = `script:${path.basename(raterFile)}`;
   const file = path.join(runDir, PREFERENCES_FILE);
@@ -94,9 +94,11 @@ export async function rateRun(runDir: string, raterFile: string, pairs: number, 
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const ids = episodes.map((e) => e.id);
   const totalPairs = (ids.length * (ids.length - 1)) / 2;
-  const unratedPairs = totalPairs - countRatedPairs(ids, read.records);
+  // Duplicate recordings (periodic + best/worst) are one episode: ratings naming either id count for it.
+  const existing = canonicalRecords(read.records, aliases);
+  const unratedPairs = totalPairs - countRatedPairs(ids, existing);
   try {
-    await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, read.records, hooks);
+    await rateEpisodes(episodes, rater, name, pairs, seed, Date.now, existing, hooks);
   } catch (e) {
     if (e instanceof RunDirError) throw e;
     const loc = userErrorLocation(e, raterFile);

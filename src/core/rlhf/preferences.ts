@@ -173,7 +173,8 @@ export function toPreferencePairs(records: readonly PreferenceRecord[], indexOf:
     if (r.choice === "unknown") continue;
     const a = indexOf.get(r.a);
     const b = indexOf.get(r.b);
-    if (a === undefined || b === undefined) continue;
+    // An episode against itself (two ids of one recording) says nothing about which is better.
+    if (a === undefined || b === undefined || a === b) continue;
     pairs.push({ a, b, label: r.choice === "a" ? 1 : r.choice === "b" ? 0 : 0.5 });
   }
   return pairs;

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { RunReplaySource } from "../replay/source";
 import { listCheckpoints } from "../run/checkpoint";
 import { ReplayError } from "../replay/format";
-import type { ReplayHeader, ReplaySpaces, ReplayStepsChunk } from "../replay/types";
+import type { ReplayHeader, ReplaySpaces, ReplayStepsChunk, ReplaySummary } from "../replay/types";
 import { Rng } from "../rng";
 import { RewardFeaturizer } from "./learned-reward";
 import { describePreferenceProblems, PREFERENCES_FILE, unknownEpisodeProblems, type PreferenceRecord, type PreferencesRead } from "./preferences";
@@ -116,6 +116,11 @@ export interface RunEpisodes {
   episodes: RatedEpisode[];
   /** Every replay id in the run's index (those without steps or skipped included). */
   listedIds: string[];
+  /**
+   * Every readable replay id -> the id of the episode in `episodes` it is (see {@link episodeAliases}): a recording
+   * kept as both periodic and best/worst is one episode; map ratings through it with {@link canonicalRecords}.
+   */
+  aliases: Map<string, string>;
   /** Replays left out because their file is missing or corrupt, with the reader's message. */
   skipped: { id: string; message: string }[];
   featurizer: RewardFeaturizer;
@@ -124,7 +129,7 @@ export interface RunEpisodes {
 }
 
 /**
- * Loads every recorded replay of `runDir` as a rated-episode candidate (observation `[T][obsDim]` flat encoded, action
+ * Loads every recorded episode of `runDir` (duplicate index entries of one recording once) as a rated-episode candidate (observation `[T][obsDim]` flat encoded, action
  * `[T][actionDim]` as the env received it, Box actions clipped to their bounds; env rewards).
  * A replay whose file is missing or corrupt is left out and listed in `skipped`.
  * @throws RlhfError when the run has no (readable) replays or its replays disagree on the spaces; ReplayError when the
@@ -140,7 +145,14 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
   let obsDim = -1;
   let actionSpace: Record<string, unknown> | undefined;
   const skipped: { id: string; message: string }[] = [];
-  for (const s of list) {
+  // One episode per recording: of entries that are the same episode (periodic + best/worst), the canonical one is
+  // read, and another only when that one is unreadable (a copy instead of a hard link can survive).
+  const canonical = episodeAliases(list);
+  const loadedAs = new Map<string, string>(); // canonical id -> id of the entry actually read
+  const order = [...list].sort((x, y) => Number(canonical.get(x.id) !== x.id) - Number(canonical.get(y.id) !== y.id));
+  for (const s of order) {
+    const group = canonical.get(s.id) ?? s.id;
+    if (loadedAs.has(group)) continue;
     let header: ReplayHeader;
     let chunk: ReplayStepsChunk;
     try {
@@ -164,6 +176,7 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
     const low = spec.type === "Box" ? header.spaces.actionLow : undefined;
     const high = spec.type === "Box" ? header.spaces.actionHigh : undefined;
     const actions = chunk.action.map((a) => (low && high ? a.map((v, i) => Math.min(high[i], Math.max(low[i], v))) : a));
+    loadedAs.set(group, s.id);
     episodes.push({
       id: s.id,
       observations: chunk.observation,
@@ -173,12 +186,19 @@ export async function loadRunEpisodes(runDir: string): Promise<RunEpisodes> {
       length: chunk.observation.length,
     });
   }
+  const position = new Map(list.map((s, i) => [s.id, i]));
+  episodes.sort((x, y) => (position.get(x.id) ?? 0) - (position.get(y.id) ?? 0));
+  const aliases = new Map<string, string>();
+  for (const s of list) {
+    const read = loadedAs.get(canonical.get(s.id) ?? s.id);
+    if (read !== undefined) aliases.set(s.id, read);
+  }
   const usable = episodes.filter((e) => e.length > 0);
   if (!actionSpace) {
     throw new RlhfError(`none of the ${list.length} replays of ${runDir} could be read (first: ${skipped[0]?.message}); record new replays by training again`);
   }
   const featurizer = new RewardFeaturizer({ type: "Box", low: -Infinity, high: Infinity, shape: [Math.max(1, obsDim)] }, actionSpace);
-  return { episodes: usable, listedIds: list.map((s) => s.id), skipped, featurizer, obsDim, actionSpace };
+  return { episodes: usable, listedIds: list.map((s) => s.id), aliases, skipped, featurizer, obsDim, actionSpace };
 }
 
 /**
@@ -202,17 +222,66 @@ function pairKey(a: string, b: string): string {
 }
 
 /**
+ * What makes two index entries one recorded episode: the recorder keeps the same episode as "periodic" and as "best"
+ * or "worst" (a hard link, or a copy where links are impossible), so both entries share seed, update, step, return,
+ * length and the end flags. Distinct recordings differ in at least the seed or the step.
+ */
+export function replayEpisodeKey(s: Pick<ReplaySummary, "seed" | "update" | "step" | "return" | "length" | "terminated" | "deterministic">): string {
+  return JSON.stringify([s.seed, s.update, s.step, s.return, s.length, s.terminated, s.deterministic]);
+}
+
+/** Which entry of a duplicate group names the episode: best/worst outlive periodic ones (dropped first for room). */
+const KIND_RANK: Record<ReplaySummary["kind"], number> = { best: 0, worst: 1, requested: 2, periodic: 3 };
+
+/**
+ * Maps every replay id of `list` to the id that stands for its episode (see {@link replayEpisodeKey}): ids of one
+ * episode map to the same id, so ratings naming either count for it and it is offered for rating once.
+ * @returns id -> canonical id, for every id of `list` (a unique recording maps to itself)
+ */
+export function episodeAliases(list: readonly Pick<ReplaySummary, "id" | "kind" | "seed" | "update" | "step" | "return" | "length" | "terminated" | "deterministic">[]): Map<string, string> {
+  const groups = new Map<string, (typeof list)[number][]>();
+  for (const s of list) {
+    const k = replayEpisodeKey(s);
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  }
+  const aliases = new Map<string, string>();
+  for (const g of groups.values()) {
+    const head = [...g].sort((x, y) => (KIND_RANK[x.kind] ?? 9) - (KIND_RANK[y.kind] ?? 9))[0];
+    for (const s of g) aliases.set(s.id, head.id);
+  }
+  return aliases;
+}
+
+/**
+ * Ratings with both ids replaced by their canonical id (see {@link episodeAliases}); a rating that pairs an episode
+ * with itself (its two ids were duplicates) is dropped. Ids not in `aliases` stay as they are.
+ */
+export function canonicalRecords<R extends Pick<PreferenceRecord, "a" | "b">>(records: readonly R[], aliases?: ReadonlyMap<string, string>): R[] {
+  if (!aliases || aliases.size === 0) return records.filter((r) => r.a !== r.b);
+  const out: R[] = [];
+  for (const r of records) {
+    const a = aliases.get(r.a) ?? r.a;
+    const b = aliases.get(r.b) ?? r.b;
+    if (a !== b) out.push(a === r.a && b === r.b ? r : { ...r, a, b });
+  }
+  return out;
+}
+
+/**
  * The next pair to rate: a pair nobody rated yet when one remains (otherwise any pair), drawn with a seeded shuffle so
  * the order is reproducible; which episode is shown as A is random too (position bias).
  * @param ids replay ids of the run
  * @param records ratings so far
  * @param seed the draw: pass e.g. the number of ratings so far to move on after each rating
+ * @param aliases from {@link episodeAliases}: duplicate recordings are one episode (offered once, never against itself)
  * @returns `[a, b]`, or undefined when there are fewer than 2 episodes
  */
-export function pickRatePair(ids: readonly string[], records: readonly PreferenceRecord[], seed: number): [string, string] | undefined {
-  const unique = [...new Set(ids)];
+export function pickRatePair(ids: readonly string[], records: readonly PreferenceRecord[], seed: number, aliases?: ReadonlyMap<string, string>): [string, string] | undefined {
+  const unique = [...new Set(ids.map((id) => aliases?.get(id) ?? id))];
   if (unique.length < 2) return undefined;
-  const rated = new Set(records.map((r) => pairKey(r.a, r.b)));
+  const rated = new Set(canonicalRecords(records, aliases).map((r) => pairKey(r.a, r.b)));
   const pairs: [string, string][] = [];
   for (let i = 0; i < unique.length; i++) for (let j = i + 1; j < unique.length; j++) pairs.push([unique[i], unique[j]]);
   const rng = new Rng(seed);
@@ -223,10 +292,13 @@ export function pickRatePair(ids: readonly string[], records: readonly Preferenc
   return rng.uniform() < 0.5 ? pick : [pick[1], pick[0]];
 }
 
-/** Rated pairs: how many distinct pairs of `ids` have a rating. */
-export function countRatedPairs(ids: readonly string[], records: readonly PreferenceRecord[]): number {
-  const known = new Set(ids);
-  return new Set(records.filter((r) => known.has(r.a) && known.has(r.b)).map((r) => pairKey(r.a, r.b))).size;
+/**
+ * Rated pairs: how many distinct pairs of `ids` have a rating (with `aliases`, duplicate recordings count as one
+ * episode, see {@link episodeAliases}).
+ */
+export function countRatedPairs(ids: readonly string[], records: readonly PreferenceRecord[], aliases?: ReadonlyMap<string, string>): number {
+  const known = new Set(ids.map((id) => aliases?.get(id) ?? id));
+  return new Set(canonicalRecords(records, aliases).filter((r) => known.has(r.a) && known.has(r.b)).map((r) => pairKey(r.a, r.b))).size;
 }
 
 

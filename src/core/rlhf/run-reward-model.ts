@@ -9,7 +9,7 @@ import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-rew
 import { fitRewardModel } from "./pipeline";
 import { readPreferences, toPreferencePairs } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
-import { describeSpace, loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, runObservationSpace, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
+import { canonicalRecords, describeSpace, loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, runObservationSpace, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
 
 /** Fewer decisive ratings (A or B better) than this give a warning: the model cannot be trusted yet. */
 export const MIN_DECISIVE_PAIRS = 10;
@@ -34,10 +34,11 @@ export async function fitRunRewardModel(
   options: RewardModelOptions = {},
   now: () => number = Date.now,
 ): Promise<{ file: string; model: RewardModelFile; warnings: string[] }> {
-  const { episodes, listedIds, skipped, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
+  const { episodes, listedIds, aliases, skipped, featurizer, obsDim, actionSpace } = await loadRunEpisodes(runDir);
   if (episodes.length < 2) throw new RlhfError(`${runDir} has ${episodes.length} recorded episode; rating needs at least 2`);
   const read = readPreferences(runDir);
-  const { records } = read;
+  // A rating naming either id of a duplicate recording counts for its one episode.
+  const records = canonicalRecords(read.records, aliases);
   const warnings = [...skippedReplayWarnings(skipped), ...ratingWarnings(runDir, read, listedIds)];
   const usable = toPreferencePairs(records, new Map(episodes.map((e, i) => [e.id, i])));
   const decisive = usable.filter((p) => p.label !== 0.5).length;
@@ -52,7 +53,7 @@ export async function fitRunRewardModel(
   } catch (e) {
     if (e instanceof RangeError && /no rated pairs/.test(e.message)) {
       throw new RlhfError(
-        `${runDir} has no usable ratings (${records.length} in ${path.join(runDir, "preferences.jsonl")}; "can't tell" ratings and ratings of deleted replays are not used): rate some pairs first`,
+        `${runDir} has no usable ratings (${read.records.length} in ${path.join(runDir, "preferences.jsonl")}; "can't tell" ratings and ratings of deleted replays are not used): rate some pairs first`,
       );
     }
     throw e;
@@ -76,7 +77,7 @@ export async function fitRunRewardModel(
     ...observationSpaceOf(runDir, obsDim),
     snapshot: fitted.snapshot,
     report: {
-      ratings: records.length,
+      ratings: read.records.length,
       pairs: fitted.pairs,
       trainPairs: fitted.report.trainPairs,
       validationPairs: fitted.report.validationPairs,

@@ -42,15 +42,17 @@ export class RatingHost {
   /**
    * The state for the webview.
    * @param ids the run's replay ids (only replays with steps can be rated)
+   * @param aliases from `episodeAliases`: index entries of one recording (periodic + best/worst) are one episode, in
+   *   the pair counts and the next pair; ratings naming either id count for it
    */
-  state(ids: readonly string[], extra: { fitting?: boolean; message?: RatingState["message"] } = {}): RatingState {
+  state(ids: readonly string[], extra: { fitting?: boolean; message?: RatingState["message"] } = {}, aliases?: ReadonlyMap<string, string>): RatingState {
     const records = this.records();
-    const n = new Set(ids).size;
+    const n = new Set(ids.map((id) => aliases?.get(id) ?? id)).size;
     return {
       count: records.length,
-      ratedPairs: countRatedPairs(ids, records),
+      ratedPairs: countRatedPairs(ids, records, aliases),
       totalPairs: (n * (n - 1)) / 2,
-      next: pickRatePair(ids, records, records.length) ?? null,
+      next: pickRatePair(ids, records, records.length, aliases) ?? null,
       rewardModel: this.rewardModel(),
       fitting: extra.fitting ?? false,
       ...(extra.message ? { message: extra.message } : {}),
@@ -58,12 +60,16 @@ export class RatingHost {
   }
 
   /**
-   * Appends the user's rating of (a, b) when both are replays of the run and the choice is valid.
+   * Appends the user's rating of (a, b) when both are replays of the run, not one recording (see `aliases` of
+   * {@link RatingHost.state}), and the choice is valid.
    * @returns undefined when saved, else what was wrong (for the panel's message)
    */
-  rate(ids: readonly string[], a: unknown, b: unknown, choice: unknown): string | undefined {
+  rate(ids: readonly string[], a: unknown, b: unknown, choice: unknown, aliases?: ReadonlyMap<string, string>): string | undefined {
     if (typeof a !== "string" || typeof b !== "string" || !ids.includes(a) || !ids.includes(b) || a === b) {
       return `cannot rate ${String(a)} against ${String(b)}: both must be different replays of this run`;
+    }
+    if (aliases && (aliases.get(a) ?? a) === (aliases.get(b) ?? b)) {
+      return `cannot rate ${a} against ${b}: they are the same recorded episode (kept under two names)`;
     }
     if (!CHOICES.includes(choice as RatingChoice)) return `unknown rating ${JSON.stringify(choice)}`;
     try {

@@ -14,6 +14,7 @@ import type { FromReplaysMessage, RatingState, ReplayExportFormat, ReplaysRunInf
 import type { LiveRun, RunManager } from "../run-manager";
 import { ReplayServer } from "./replays-data";
 import { fitOutcomeMessage, fitRewardInChildProcess, RatingHost } from "./rating-data";
+import { episodeAliases } from "../../core/rlhf/run-ratings";
 import { replaysHtml } from "./replays-html";
 
 /** Opens the reader of a run directory's replays (see `openRunReplaySource` in replays-data.ts). */
@@ -162,7 +163,8 @@ export class ReplaysPanel implements vscode.Disposable {
         await this.sendRating();
         return;
       case "rate": {
-        const problem = this.rating.rate(await this.rateableIds(), m.a, m.b, m.choice);
+        const { ids, aliases } = await this.rateableIds();
+        const problem = this.rating.rate(ids, m.a, m.b, m.choice, aliases);
         await this.sendRating(problem ? { level: "error", text: problem } : undefined);
         return;
       }
@@ -176,12 +178,15 @@ export class ReplaysPanel implements vscode.Disposable {
   }
 
   /** Ids of the replays that can be rated (with at least one step). */
-  private async rateableIds(): Promise<string[]> {
-    return (await this.server.list()).replays.filter((r) => r.length > 0).map((r) => r.id);
+  /** Replays with steps, and which of them are one recording (periodic + best/worst, see episodeAliases). */
+  private async rateableIds(): Promise<{ ids: string[]; aliases: Map<string, string> }> {
+    const replays = (await this.server.list()).replays.filter((r) => r.length > 0);
+    return { ids: replays.map((r) => r.id), aliases: episodeAliases(replays) };
   }
 
   private async sendRating(message?: RatingState["message"]): Promise<void> {
-    this.post({ type: "rating", state: this.rating.state(await this.rateableIds(), { fitting: this.fitting, message }) });
+    const { ids, aliases } = await this.rateableIds();
+    this.post({ type: "rating", state: this.rating.state(ids, { fitting: this.fitting, message }, aliases) });
   }
 
   /**
