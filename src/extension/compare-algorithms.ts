@@ -3,8 +3,11 @@
  * the same seed and totalTimesteps, queued through the RunManager (ppoLab.maxConcurrentRuns), shown together in a
  * comparison dashboard; when all have ended, a summary table (src/trainer/compare.ts) as a markdown document.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { writeFileAtomic } from "../core/run/fs-util";
+import { makeRunId } from "../core/run/run-dir";
 import { BUILTIN_ENVS } from "../envs/loader";
 import { isPythonEnvFile } from "../envs/python/load";
 import { DEFAULT_CONFIG, PRESETS, type PPOConfig } from "../core/ppo/config";
@@ -109,10 +112,23 @@ export function compareAlgorithmsCommand(context: vscode.ExtensionContext, deps:
       const results = started.map(({ entry, run }) => resultOf(entry, run, threshold));
       const markdown = formatSummaryMarkdown(results, { envName, seed, totalTimesteps, threshold });
       const best = results.filter((r) => r.finalEpRewMean !== null).sort((a, b) => (b.finalEpRewMean ?? 0) - (a.finalEpRewMean ?? 0))[0];
-      const headline = best ? `best final ep_rew_mean: ${best.label} (${best.finalEpRewMean?.toFixed(1)})` : "no run finished an episode";
+      const headline = best
+        ? `best final ep_rew_mean (mean of the last updates): ${best.label} (${best.finalEpRewMean?.toFixed(1)})`
+        : "no run finished an episode";
+      // Kept next to the runs, so the summary is not lost (and closing it asks nothing); an untitled one if that fails.
+      const file = path.join(runsRoot(cwd, picked.uri), `${makeRunId(envName, new Date(), "compare")}.md`);
+      let saved: vscode.Uri | undefined;
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        writeFileAtomic(file, markdown);
+        saved = vscode.Uri.file(file);
+        deps.log("info", `comparison summary written to ${file}`);
+      } catch (e) {
+        deps.log("warn", `could not write the comparison summary to ${file}: ${(e as Error).message}`);
+      }
       void vscode.window.showInformationMessage(`PPO Lab: comparison on ${envName} done; ${headline}.`, "Show Summary").then(async (c) => {
         if (!c) return;
-        const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: markdown });
+        const doc = saved ? await vscode.workspace.openTextDocument(saved) : await vscode.workspace.openTextDocument({ language: "markdown", content: markdown });
         await vscode.window.showTextDocument(doc, { preview: false });
       });
     });
