@@ -126,6 +126,29 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
     });
   });
 
+  test("a PPO/GRPO comparison names each run with its kind: legend, card values, episode table, config columns", async () => {
+    await withPage(async (p) => {
+      const ep = (r: number) => [{ return: r, length: 50, step: 1000 }];
+      const a = makeRun("run-a", makeRows({ n: 3, seed: 1 }), { runId: "20261129-120000-cartpole-v1-9ebd20", config: { algorithm: "ppo" } }, ep(109));
+      const b = makeRun("run-b", grpoRows(3), { runId: "20261129-120000-cartpole-v1-0e45b1", config: { algorithm: "grpo" } }, ep(94));
+      await p.send({ type: "snapshot", runs: [a, b] });
+      const names = ["PPO · CartPole-v1 · 9ebd20", "GRPO · CartPole-v1 · 0e45b1"];
+      assert.deepEqual(await p.page.$$eval(".legend vscode-checkbox", (els) => els.map((e) => (e as HTMLElement & { label: string }).label)), names);
+      const values = await p.page.$$eval('.card[data-card="ep_rew_mean"] .run-value', (els) => els.map((e) => [e.querySelector('[data-role="run-kind"]')?.textContent, (e as HTMLElement).title]));
+      assert.deepEqual(values.map((v) => v[0]), ["PPO", "GRPO"]);
+      assert.ok(values[1][1]?.startsWith(`${names[1]}: `), `the value's tooltip names the run: ${values[1][1]}`);
+      const cells = await p.page.$$eval(".episodes-table .run-cell", (tds) => tds.map((t) => t.textContent));
+      assert.deepEqual([...new Set(cells)].sort(), [...names].sort());
+      const cols = await p.page.$$eval('[data-section="config-diff"] th.run-col', (ths) => ths.map((t) => t.textContent));
+      assert.deepEqual(cols, names);
+      // The run header keeps the kind in its badge, not twice.
+      assert.deepEqual(await p.page.$$eval(".run-header .run-title", (hs) => hs.map((h) => h.textContent)), ["CartPole-v1 · 9ebd20", "CartPole-v1 · 0e45b1"]);
+      // Two runs of one kind: the values carry no kind tag (the legend still names them).
+      await p.send({ type: "snapshot", runs: [a, { ...b, info: { ...b.info, config: { algorithm: "ppo" } } }] });
+      assert.equal(await p.page.$$eval('.card[data-card="ep_rew_mean"] [data-role="run-kind"]', (els) => els.length), 0);
+    });
+  });
+
   test("two-run comparison: the episode histogram and table follow every live batch of both runs", async () => {
     const p = await harness.open({ height: 1600 });
     try {

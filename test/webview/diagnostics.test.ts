@@ -156,8 +156,8 @@ describe("dashboard diagnostics", { skip }, () => {
       });
       const labels = await p.page.$$eval("article.finding", (as) => as.map((a) => [(a as HTMLElement).dataset.run, a.querySelector(".finding-run")?.textContent]));
       assert.deepEqual(labels, [
-        ["run-b", "CartPole-v1 · bbbbbb"],
-        ["run-a", "CartPole-v1 · aaaaaa"],
+        ["run-b", "PPO · CartPole-v1 · bbbbbb"],
+        ["run-a", "PPO · CartPole-v1 · aaaaaa"],
       ]);
       assert.deepEqual(await counts(p), { error: 1, warning: 1, info: 0 });
     });

@@ -133,7 +133,7 @@ describe("export", () => {
     assert.deepEqual(table.columns, ["run", "run_id", "step", "update", "wall_seconds", "ep_rew_mean", "ep_rew_min", "ep_rew_max"]);
     const csv = toCsv(table).trim().split("\n");
     assert.equal(csv.length, 3);
-    assert.equal(csv[1], '"Env · id,with""comma","id,with""comma",10,1,1,,,');
+    assert.equal(csv[1], '"PPO · Env · id,with""comma","id,with""comma",10,1,1,,,');
     assert.ok(csv[2].endsWith(",20,2,2,3,1,5"), csv[2]);
     const json = JSON.parse(toJson(spec, table, DEFAULT_VIEW)) as { rows: { ep_rew_mean: number | null }[] };
     assert.deepEqual(

@@ -10,7 +10,7 @@ import type { CardSpec } from "./catalog";
 import type { ChartOptions } from "chart.js";
 import { Chart, getMarkers, setMarkers, type ChartMarker, type Pt, type TaggedDataset } from "./chart-setup";
 import { fmtClock, fmtDuration, fmtSteps, fmtValue } from "./format";
-import { runLabel, type RunStore, type XAxisKind } from "./run-store";
+import { runKindText, runLabel, type RunStore, type XAxisKind } from "./run-store";
 import { classicSmoothing, lttbIndices, percentileRange } from "./series";
 import { withAlpha, type Theme } from "./theme";
 import { hasCritic } from "../../src/run-kind";
@@ -150,10 +150,17 @@ export class ChartCard {
   /** The header's last value(s): large for one run, one coloured value per run when comparing. */
   updateValues(ctx: CardContext): void {
     const parts: HTMLElement[] = [];
+    // In a comparison of runs of different kinds (PPO vs GRPO) each value says its run's kind; the tooltip names the run.
+    const mixedKinds = new Set(ctx.allRuns.map((r) => runKindText(r.info))).size > 1;
     for (const run of this.runsOf(ctx.runs)) {
       const values = this.spec.lines.map((m) => fmtValue(run.last(m)));
-      const span = el("span", { class: "run-value", "data-run": run.info.key }, values.join(" / "));
-      if (ctx.allRuns.length > 1) span.style.setProperty("--run-color", ctx.colors.get(run.colorKey) ?? "");
+      const span = el("span", { class: "run-value", "data-run": run.info.key });
+      if (mixedKinds) span.append(el("span", { class: "run-value-kind", "data-role": "run-kind" }, runKindText(run.info)), " ");
+      span.append(values.join(" / "));
+      if (ctx.allRuns.length > 1) {
+        span.style.setProperty("--run-color", ctx.colors.get(run.colorKey) ?? "");
+        span.title = `${runLabel(run.info)}: ${values.join(" / ")}`;
+      }
       parts.push(span);
     }
     this.valueEl.classList.toggle("compare", ctx.allRuns.length > 1);

@@ -5,7 +5,7 @@
 import type { FromDashboardMessage } from "../../src/protocol";
 import { button, checkbox, el, icon, progressBar, type VscodeButton, type VscodeProgressBar } from "../ui/elements";
 import { fmtDuration, fmtInt, fmtValue } from "./format";
-import { runLabel, type RunStore } from "./run-store";
+import { runIdLabel, runLabel, type RunStore } from "./run-store";
 import { runKind, runKindLabel } from "../../src/run-kind";
 
 type Command = Extract<FromDashboardMessage, { type: "command" }>["command"];
@@ -71,7 +71,7 @@ export class RunHeader {
     const { info } = run;
     this.el.style.setProperty("--run-color", color ?? "transparent");
     this.el.classList.toggle("compare", color !== undefined);
-    this.title.textContent = color !== undefined ? runLabel(info) : info.envName;
+    this.title.textContent = color !== undefined ? runIdLabel(info) : info.envName;
     this.title.title = [info.envFile, info.runDir].filter(Boolean).join("\n");
     const kind = runKind(info.config);
     const label = info.kind ?? runKindLabel(kind);

@@ -5,6 +5,7 @@
  */
 import type { DiagnosticFinding } from "../../src/core/diagnostics/types";
 import type { DashboardEpisode, DashboardRunInfo, MetricsMessageRow } from "../../src/protocol";
+import { algorithmLabel } from "../../src/run-kind";
 
 export type XAxisKind = "step" | "update" | "wall" | "relative";
 
@@ -158,9 +159,26 @@ export class RunStore {
   }
 }
 
-/** A short, human label of a run: env name plus the tail of its id. */
-export function runLabel(info: DashboardRunInfo): string {
+/**
+ * What kind of run it is ("PPO", "GRPO", "PPO (learned reward)"): the host's `kind` when it sent one (a queued run
+ * named from its start options), else worked out from the resolved config (src/run-kind.ts).
+ */
+export function runKindText(info: DashboardRunInfo): string {
+  return info.kind ?? algorithmLabel(info.config);
+}
+
+/** The run without its kind: env name plus the tail of its id ("CartPole-v1 · 9ebd20"), for places that show the kind apart. */
+export function runIdLabel(info: DashboardRunInfo): string {
   const id = info.runId ?? info.key;
   const tail = id.split("-").pop() ?? id;
   return info.runId ? `${info.envName} · ${tail}` : info.envName;
+}
+
+/**
+ * A short, human label of a run wherever runs are named side by side (legend, card values, episode table, config
+ * columns, findings, exports): its kind, env name and the tail of its id, "GRPO · CartPole-v1 · 0e45b1", so a
+ * PPO/GRPO comparison says which run is which.
+ */
+export function runLabel(info: DashboardRunInfo): string {
+  return `${runKindText(info)} · ${runIdLabel(info)}`;
 }
