@@ -11,6 +11,7 @@ import { readRunInfo, type RunListing } from "../core/run/run-dir";
 import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
 import { runCheck, showCheckReport } from "./check-report";
 import { EnvCodeLensProvider } from "./codelens";
+import { liveRunConfig, runPickDescription } from "./format";
 import { compareAlgorithmsCommand } from "./compare-algorithms";
 import { learnedRewardOverrides } from "./learned-reward";
 import { runKind } from "../run-kind";
@@ -227,10 +228,14 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const allRunSources = (): (vscode.QuickPickItem & { source: DashboardSource })[] => [
-    ...runs.liveRuns().map((run) => ({ label: `$(pulse) ${run.runId ?? run.envName}`, description: run.status, source: { kind: "live" as const, run } })),
+    ...runs.liveRuns().map((run) => ({
+      label: `$(pulse) ${run.runId ?? run.envName}`,
+      description: runPickDescription(liveRunConfig(run), run.status, run.runId ? run.envName : undefined),
+      source: { kind: "live" as const, run },
+    })),
     ...tree.pastRuns().map((info: RunListing) => ({
       label: info.id,
-      description: `${info.status} · ${info.envName}`,
+      description: runPickDescription(info.config, info.status, info.envName),
       source: { kind: "past" as const, info },
     })),
   ];

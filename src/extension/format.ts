@@ -31,13 +31,32 @@ export function runKindPrefix(config: unknown): string {
 }
 
 /**
+ * The config-like object that says what kind a live run is (src/run-kind.ts): the trainer's resolved config once
+ * it arrived, else the options the run was started with.
+ */
+export function liveRunConfig(run: LiveRun): unknown {
+  return run.config ?? run.request.overrides;
+}
+
+/**
+ * The description of a run in a run picker (Open Replays, Compare Runs): "GRPO · finished · CartPole-v1", so runs
+ * of different kinds on one env tell apart next to their ids.
+ * @param config the run's config (run.json's `config`, or liveRunConfig for a live run)
+ * @param status the run's status ("running", "finished", ...)
+ * @param envName the env's name, when the label does not show it already
+ */
+export function runPickDescription(config: unknown, status: string, envName?: string): string {
+  return [algorithmLabel(config), status, envName].filter((s) => s).join(" · ");
+}
+
+/**
  * The status bar text of a run: "$(pulse) PPO 42.1k steps · 3.2k/s · R 187.3" while it trains, named by its kind
  * ("GRPO", "PPO (learned reward)"); "$(check) PPO finished · ..." once it ended; "$(loading~spin) GRPO queued" before.
  * @param more how many other live runs there are (shown as " (+N)")
  */
 export function statusBarText(run: LiveRun, more = 0): string {
   const m = run.lastMetrics;
-  const name = algorithmLabel(run.config ?? run.request.overrides);
+  const name = algorithmLabel(liveRunConfig(run));
   const others = more > 0 ? ` (+${more})` : "";
   if (run.ended) {
     return `$(${run.status === "failed" ? "error" : "check"}) ${name} ${run.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunListing } from "../../../src/core/run/run-dir";
-import { statusBarText, runKindPrefix } from "../../../src/extension/format";
+import { liveRunConfig, runKindPrefix, runPickDescription, statusBarText } from "../../../src/extension/format";
 import { dashboardTitle, liveInfo, type DashboardSource } from "../../../src/extension/panels/dashboard-data";
 import { LiveRun } from "../../../src/extension/run-manager";
 import type { PPOConfig } from "../../../src/core/ppo/config";
@@ -76,4 +76,12 @@ test("Runs tree descriptions: a prefix for GRPO and learned-reward runs only", (
   assert.equal(runKindPrefix(undefined), "");
   assert.equal(runKindPrefix({ algorithm: "grpo" }), "GRPO · ");
   assert.equal(runKindPrefix({ rewardModel: "rm.json" }), "PPO (learned reward) · ");
+});
+
+test("run pickers (Open Replays, Compare Runs) describe a run by kind, status and env", () => {
+  assert.equal(runPickDescription({ algorithm: "grpo" }, "finished", "CartPole-v1"), "GRPO · finished · CartPole-v1");
+  assert.equal(runPickDescription({}, "finished", "CartPole-v1"), "PPO · finished · CartPole-v1");
+  assert.equal(runPickDescription(undefined, "running"), "PPO · running");
+  const queued = live({ algorithm: "grpo" });
+  assert.equal(runPickDescription(liveRunConfig(queued), queued.status), `GRPO · ${queued.status}`);
 });
