@@ -151,6 +151,8 @@ export class TrainerReplays {
         deterministic,
         maxSteps: MAX_REPLAY_STEPS,
         maxFrameBytes: Math.floor(this.settings.maxBytes / 4),
+        // GRPO has no critic (its value head is never trained): its replays record no V(s).
+        values: cfg.algorithm !== "grpo",
       });
       if (rec.frameProblem && !this.warnedFrames) {
         this.warnedFrames = true;

@@ -6,7 +6,7 @@
 import type { Theme } from "../dashboard/theme";
 import type { LoadedReplay } from "./client";
 import { FrameView, type ObservationBars } from "./frame-view";
-import { Timelines } from "./timelines";
+import { replayHasValues, Timelines } from "./timelines";
 
 /** Steps per second at speed 1x (classic-control envs render at 30-50 fps). */
 export const BASE_FPS = 30;
@@ -74,7 +74,7 @@ export class ReplayView {
     const s = r.steps;
     const parts = [`step ${i}`];
     if (i < r.loaded) {
-      parts.push(`r ${fmt(s.reward[i])}`, `return ${fmt(s.cumulative[i])}`, `V ${fmt(s.value[i])}`, `H ${fmt(s.entropy[i])}`);
+      parts.push(`r ${fmt(s.reward[i])}`, `return ${fmt(s.cumulative[i])}`, ...(replayHasValues(r) ? [`V ${fmt(s.value[i])}`] : []), `H ${fmt(s.entropy[i])}`);
       if (s.terminated[i]) parts.push("terminated");
       if (s.truncated[i]) parts.push("truncated");
     }

@@ -59,6 +59,20 @@ const cursorPlugin: Plugin = {
 let pluginRegistered = false;
 
 /**
+ * False when the replay records no V(s): a run without a trained critic (GRPO) stores NaN (null after postMessage)
+ * for every step. Decided from the steps loaded so far; true while none are loaded.
+ */
+export function replayHasValues(replay: Pick<LoadedReplay, "loaded" | "steps">): boolean {
+  const n = Math.min(replay.loaded, replay.steps.value.length);
+  if (n === 0) return true;
+  for (let i = 0; i < n; i++) {
+    const v: unknown = replay.steps.value[i];
+    if (typeof v === "number" && Number.isFinite(v)) return true;
+  }
+  return false;
+}
+
+/**
  * The flat labels of the action distribution's components (one per probability, or per action dimension for a
  * Gaussian or Bernoulli policy).
  *
@@ -276,6 +290,9 @@ export class Timelines {
     const r = this.replay;
     if (!r) return;
     const t = this.theme;
+    // No critic, no V(s) timeline (GRPO replays record no values).
+    const valueBox = this.el.querySelector<HTMLElement>('.timeline[data-timeline="value"]');
+    if (valueBox) valueBox.hidden = !replayHasValues(r);
     for (const spec of SPECS) {
       const canvas = this.el.querySelector<HTMLCanvasElement>(`canvas[data-timeline="${spec.id}"]`);
       if (!canvas) continue;

@@ -7,7 +7,7 @@
  * offset 0   "PPOLRPL1"                      magic (8 bytes; the digit is the format version)
  *        8   u32 LE headerBytes
  *        12  header JSON (UTF-8, ReplayFileHeader), zero-padded so the body starts at a multiple of 8
- * body:      reward f64[len] | observation f32[len*obsDim] | action f32[len*actionDim] | value f32[len]
+ * body:      reward f64[len] | observation f32[len*obsDim] | action f32[len*actionDim] | value f32[len] (NaN: no critic)
  *            | entropy f32[len] | distribution f32[len*distWidth] | flags u8[len] (1 terminated, 2 truncated)
  *            | pad to 4 | frame table u32[frames*3] (offset from frame data start, byteLength, frame flags)
  *            | frame data

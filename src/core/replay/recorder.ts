@@ -28,6 +28,11 @@ export interface RecordOptions {
   maxFrameBytes?: number;
   /** Deflate frames (default true). */
   compress?: boolean;
+  /**
+   * Record V(s) (default true). False for policies without a trained critic (GRPO): the value column then holds NaN
+   * ("no value") and the player hides V(s).
+   */
+  values?: boolean;
 }
 
 /** A recorded episode, ready for `ReplayStore.save`. */
@@ -192,12 +197,13 @@ export class PolicySnapshot {
    * @param obs `[obsDim]` normalised observation @param noise `[noiseDim]` uniforms in (0, 1) (Gumbel-max for
    *   categoricals, threshold for Bernoullis) or N(0, 1) draws (Gaussian)
    * @param mask `[maskDim]` invalid-action mask (1 = allowed) or undefined
+   * @param withValue false skips the critic (V(s) is then NaN: no value)
    * @returns action `[actionDim]` (class indices / raw Gaussian sample), params `[distributionWidth]` (probabilities,
    *   or mean then std), entropy in nats, V(s)
    */
-  step(obs: ArrayLike<number>, noise: ArrayLike<number>, deterministic: boolean, mask?: ArrayLike<number>): { action: number[]; params: number[]; entropy: number; value: number } {
+  step(obs: ArrayLike<number>, noise: ArrayLike<number>, deterministic: boolean, mask?: ArrayLike<number>, withValue = true): { action: number[]; params: number[]; entropy: number; value: number } {
     const out = this.mlp(this.actor, obs);
-    const value = this.mlp(this.critic, obs)[0];
+    const value = withValue ? this.mlp(this.critic, obs)[0] : NaN;
     const action: number[] = [];
     const params: number[] = [];
     let entropy = 0;
@@ -331,7 +337,7 @@ export function recordEpisode(policy: PolicySnapshot, normalizer: ObservationNor
     for (let i = 0; i < noise.length; i++) noise[i] = policy.noiseKind === "normal" ? rng.normal() : Math.min(Math.max(rng.uniform(), 1e-7), 1 - 1e-7);
     const x = normalizer ? normalizer.normalize(obs, 1, normObs) : obs;
     const masks = vec.masksSeen && policy.maskDim > 0 ? vec.masks : undefined;
-    const out = policy.step(x, noise, opts.deterministic, masks);
+    const out = policy.step(x, noise, opts.deterministic, masks, opts.values ?? true);
     const stored = Float32Array.from(out.action);
     // The action as sent to the env: Box keeps the raw sample (the env gets it clipped); discrete ones get `start`.
     const sent = box ? Array.from(stored) : [vec.decoder.decode(stored, 0)].flat();

@@ -143,7 +143,10 @@ export interface ReplayStepsChunk {
   reward: number[];
   terminated: boolean[];
   truncated: boolean[];
-  /** V(s) of the critic (in the critic's units: normalised-reward scale when reward normalisation is on). */
+  /**
+   * V(s) of the critic (in the critic's units: normalised-reward scale when reward normalisation is on); NaN when the
+   * run has no critic (GRPO records no values; NaN may reach the webview as null).
+   */
   value: number[];
   entropy: number[];
   distribution: ReplayDistribution[];
