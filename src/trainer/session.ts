@@ -241,7 +241,7 @@ export class TrainingSession {
   private withLearnedReward(envs: Env[], config: PPOConfig, cwd: string): Env[] {
     if (!config.rewardModel) return envs;
     const file = path.resolve(cwd, config.rewardModel);
-    const wrapped = wrapWithLearnedReward(envs, readRewardModelFile(file), file);
+    const wrapped = wrapWithLearnedReward(envs, readRewardModelFile(file), file, config.statsWindowSize);
     this.trueReturns = wrapped.log;
     this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
     return wrapped.envs;
@@ -511,6 +511,8 @@ export class TrainingSession {
           row = ppo.iterate((ep, total) => {
             const epRow = { return: ep.return, length: ep.length, total_timesteps: total, env_index: ep.envIndex };
             writer.appendEpisode(epRow);
+            // true_ep_rew_mean averages the same episodes as ep_rew_mean / ep_len_mean.
+            this.trueReturns?.countEpisode(ep.envIndex);
             this.replays?.onTrainingEpisode(ep.return);
             this.emit({ type: "episode", return: ep.return, length: ep.length, totalTimesteps: total });
           });

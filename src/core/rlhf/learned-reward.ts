@@ -58,10 +58,50 @@ export class RewardFeaturizer {
   }
 }
 
-/** True (env) episode returns collected by the wrappers of one run, oldest first, capped. */
+/**
+ * True (env) episode returns collected by the wrappers of one run, oldest first, capped at `capacity`.
+ *
+ * With `followTrainer`, the window holds the same episodes as the trainer's `ep_rew_mean` / `ep_len_mean` window: a
+ * wrapper's finished episode joins it only when the trainer counts that env's episode ({@link countEpisode}). Without
+ * it, every episode a wrapper finishes joins. The difference matters for GRPO, which keeps stepping the env copies of
+ * a group that already finished (their extra, short episodes are not training episodes), and for a stats window size
+ * other than `capacity`.
+ */
 export class TrueReturnLog {
   readonly returns: number[] = [];
-  constructor(readonly capacity = 100) {}
+  /** env index -> true return of its latest finished episode not yet counted (followTrainer only). */
+  private readonly pending: Map<number, number> | undefined;
+
+  /**
+   * @param capacity episodes kept (pass the run's `statsWindowSize`)
+   * @param followTrainer count only the episodes the trainer reports through {@link countEpisode}
+   */
+  constructor(
+    readonly capacity = 100,
+    followTrainer = false,
+  ) {
+    this.pending = followTrainer ? new Map() : undefined;
+  }
+
+  /** A wrapper of env copy `envIndex` finished an episode whose env rewards sum to `ret`. */
+  finished(envIndex: number, ret: number): void {
+    if (this.pending) this.pending.set(envIndex, ret);
+    else this.push(ret);
+  }
+
+  /**
+   * The trainer counted an episode of env copy `envIndex` in its stats window (call it from the trainer's episode
+   * callback, right after the step that ended it): that copy's latest finished true return joins the window. Does
+   * nothing without `followTrainer` or when that copy has no uncounted episode.
+   */
+  countEpisode(envIndex: number): void {
+    const ret = this.pending?.get(envIndex);
+    if (ret === undefined) return;
+    this.pending!.delete(envIndex);
+    this.push(ret);
+  }
+
+  /** Appends a true return (dropping the oldest beyond `capacity`). */
   push(ret: number): void {
     this.returns.push(ret);
     if (this.returns.length > this.capacity) this.returns.shift();
@@ -86,6 +126,8 @@ export class LearnedRewardEnv implements Env {
     private readonly featurizer: RewardFeaturizer,
     private readonly rewardFn: (features: ArrayLike<number>) => number,
     private readonly log: TrueReturnLog,
+    /** This copy's index in the vector env (matches the trainer's `EpisodeRecord.envIndex`). */
+    private readonly envIndex = 0,
   ) {
     this.buf = new Float32Array(featurizer.dim);
   }
@@ -113,7 +155,7 @@ export class LearnedRewardEnv implements Env {
     this.lastObservation = r.observation;
     this.trueReturn += r.reward;
     if (r.terminated || r.truncated) {
-      this.log.push(this.trueReturn);
+      this.log.finished(this.envIndex, this.trueReturn);
       this.trueReturn = 0;
     }
     return { ...r, reward, info: { ...(r.info ?? {}), trueReward: r.reward } };

@@ -108,12 +108,15 @@ function sameActionSpace(a: unknown, b: unknown): boolean {
 
 /**
  * Wraps env copies so they train on the learned reward of `model`: each becomes a {@link LearnedRewardEnv} (pass the
- * copies with their TimeLimit already applied) sharing one {@link TrueReturnLog}.
+ * copies with their TimeLimit already applied, in vector-env order) sharing one {@link TrueReturnLog} that follows the
+ * trainer: call its `countEpisode(envIndex)` for each episode the trainer counts, so `true_ep_rew_mean` averages the
+ * episodes of `ep_rew_mean`.
+ * @param statsWindowSize the run's `statsWindowSize` (episodes in the true-return window)
  * @throws RlhfError naming both sides' spaces when the env's observation space (shape; the flat size for older model
  *   files) or action space (type and n / nvec / shape) differs from the rated run's.
  */
-export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string): { envs: Env[]; log: TrueReturnLog } {
-  const log = new TrueReturnLog(100);
+export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string, statsWindowSize = 100): { envs: Env[]; log: TrueReturnLog } {
+  const log = new TrueReturnLog(statsWindowSize, true);
   if (envs.length === 0) return { envs, log };
   const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
   const envObs = describeSpace(envs[0].observationSpace, featurizer.obsDim);
@@ -127,5 +130,5 @@ export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where
     );
   }
   const fn = rewardFunction(model.snapshot);
-  return { envs: envs.map((env) => new LearnedRewardEnv(env, featurizer, fn, log)), log };
+  return { envs: envs.map((env, i) => new LearnedRewardEnv(env, featurizer, fn, log, i)), log };
 }
