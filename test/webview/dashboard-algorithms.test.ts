@@ -139,6 +139,8 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
       assert.ok(values[1][1]?.startsWith(`${names[1]}: `), `the value's tooltip names the run: ${values[1][1]}`);
       const cells = await p.page.$$eval(".episodes-table .run-cell", (tds) => tds.map((t) => t.textContent));
       assert.deepEqual([...new Set(cells)].sort(), [...names].sort());
+      const returns = await p.page.$$eval(".episodes-table tbody tr", (trs) => trs.map((t) => t.querySelectorAll("td")[2]?.textContent));
+      assert.deepEqual(returns.sort(), ["109", "94"], "one format for every return in the table");
       const cols = await p.page.$$eval('[data-section="config-diff"] th.run-col', (ths) => ths.map((t) => t.textContent));
       assert.deepEqual(cols, names);
       // The run header keeps the kind in its badge, not twice.

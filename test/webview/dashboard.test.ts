@@ -354,7 +354,7 @@ describe("dashboard webview", { skip }, () => {
       await p.send({ type: "update", runs: [{ key: "run-1", rows: [], episodes: [{ return: 499, length: 500, step: 123_456 }] }] });
       await p.flush();
       const first = await p.page.$$eval(".episodes-table tbody tr:first-child td", (tds) => tds.map((t) => t.textContent));
-      assert.deepEqual(first, ["123,456", "499.0", "500"]);
+      assert.deepEqual(first, ["123,456", "499", "500"], "whole returns print without decimals (fmtColumn)");
     });
   });
 

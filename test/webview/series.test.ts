@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CARDS } from "../../webview/dashboard/catalog";
 import { exportFileName, exportTable, toCsv, toJson } from "../../webview/dashboard/export";
+import { fmtColumn } from "../../webview/dashboard/format";
 import { RunStore } from "../../webview/dashboard/run-store";
 import { classicSmoothing, histogram, lttbIndices, nearestIndex, percentileRange } from "../../webview/dashboard/series";
 import { assignRunColors, hashString } from "../../webview/dashboard/theme";
@@ -151,4 +152,16 @@ test("parseView falls back to the defaults field by field", () => {
   assert.equal(v.xAxis, "update");
   assert.deepEqual(v.pinned, ["a"]);
   assert.deepEqual(v.openGroups, { other: true });
+});
+
+describe("fmtColumn (the episode table's returns)", () => {
+  test("one format for the whole column: whole returns without decimals, else fixed decimals by the largest value", () => {
+    // The screenshot's mix: 109 and 94 (CartPole returns) printed "109.0" and "94.000" by the per-value format.
+    assert.deepEqual(fmtColumn([109, 94, 75]), ["109", "94", "75"]);
+    assert.deepEqual(fmtColumn([109, 94.5, null]), ["109.0", "94.5", "-"]);
+    assert.deepEqual(fmtColumn([-1234.56, -98, NaN]), ["-1234.6", "-98.0", "-"]);
+    assert.deepEqual(fmtColumn([0.5, 12.25]), ["0.50", "12.25"]);
+    assert.deepEqual(fmtColumn([20000.4, 5]), ["20000", "5"]);
+    assert.deepEqual(fmtColumn([]), []);
+  });
 });

@@ -5,7 +5,7 @@
 import type { DashboardEpisode } from "../../src/protocol";
 import { el } from "../ui/elements";
 import { Chart } from "./chart-setup";
-import { fmtInt, fmtSteps, fmtValue } from "./format";
+import { fmtColumn, fmtInt, fmtSteps, fmtValue } from "./format";
 import { runLabel, type RunStore } from "./run-store";
 import { histogram } from "./series";
 import { withAlpha, type Theme } from "./theme";
@@ -126,14 +126,16 @@ export class EpisodesView {
     table.append(el("thead"), el("tbody"));
     table.tHead!.append(head);
     let rows = 0;
-    for (const { r, e } of newestFirst(runs)) {
+    const shown = newestFirst(runs);
+    const returns = fmtColumn(shown.map(({ e }) => e.return));
+    for (const { r, e } of shown) {
       const tr = el("tr", { "data-run": r.info.key });
       if (compare) {
         const td = el("td", { class: "run-cell" }, runLabel(r.info));
         td.style.setProperty("--run-color", colors.get(r.colorKey) ?? "");
         tr.append(td);
       }
-      tr.append(el("td", { class: "num" }, fmtInt(e.step)), el("td", { class: "num" }, fmtValue(e.return)), el("td", { class: "num" }, fmtInt(e.length)));
+      tr.append(el("td", { class: "num" }, fmtInt(e.step)), el("td", { class: "num" }, returns[rows]), el("td", { class: "num" }, fmtInt(e.length)));
       table.tBodies[0].append(tr);
       rows++;
     }

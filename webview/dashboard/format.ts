@@ -12,6 +12,20 @@ export function fmtValue(v: number | null | undefined): string {
   return v.toFixed(4);
 }
 
+/**
+ * One column of numbers (a table's episode returns) in one format, so rows line up and read alike: no decimals when
+ * every value is whole (CartPole's returns: "109", "94"), else a fixed number of decimals for the whole column chosen
+ * from its largest magnitude (2 below 100, 1 from 100, 0 from 10,000; Pendulum's "-1234.6" next to "-98.0"); "-" for
+ * a value that is undefined or not finite.
+ * @returns one string per value, in order
+ */
+export function fmtColumn(values: readonly (number | null | undefined)[]): string[] {
+  const finite = values.filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v));
+  const largest = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const digits = finite.every((v) => Number.isInteger(v)) ? 0 : largest >= 1e4 ? 0 : largest >= 100 ? 1 : 2;
+  return values.map((v) => (v === null || v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(digits)));
+}
+
 /** A step count: 950, 12.3k, 1.20M. */
 export function fmtSteps(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "-";
