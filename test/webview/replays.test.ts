@@ -214,6 +214,19 @@ describe("replays webview", { skip }, () => {
     });
   });
 
+  test("a replay without values (GRPO: no critic) hides the V(s) timeline and the V readout", async () => {
+    const grpo = cartPoleReplay({ length: 30 });
+    grpo.value = grpo.value.map(() => NaN);
+    await withPlayer(new MemoryReplaySource([grpo]), async (p) => {
+      await ready(p, 30);
+      await call(p, "seek", 10);
+      await waitFor(async () => /return 11/.test((await p.page.textContent(".replay-status")) ?? ""), "the status of step 10");
+      assert.equal(await p.page.isVisible('.timeline[data-timeline="value"]'), false, "no V(s) timeline");
+      assert.equal(await p.page.isVisible('.timeline[data-timeline="entropy"]'), true);
+      assert.doesNotMatch((await p.page.textContent(".replay-status")) ?? "", /\bV /);
+    });
+  });
+
   test("play advances and pauses; step buttons, arrows, space and the scrub bar; clicking a timeline seeks", async () => {
     const src = new MemoryReplaySource([cartPoleReplay({ length: 400 })]);
     await withPlayer(src, async (p) => {
