@@ -151,6 +151,34 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
     });
   });
 
+  test("a narrow panel: card titles wrap instead of being cut, a wrapped Runs legend line starts under its first run", async () => {
+    const p = await harness.open({ width: 520, height: 900 });
+    try {
+      const a = makeRun("run-a", makeRows({ n: 3, seed: 1 }), { runId: "20261129-120000-cartpole-v1-9ebd20", config: { algorithm: "ppo" } });
+      const b = makeRun("run-b", grpoRows(3), { runId: "20261129-120000-cartpole-v1-0e45b1", config: { algorithm: "grpo" } });
+      await p.send({ type: "snapshot", runs: [a, b] });
+      await p.frames();
+      const title = await p.page.$eval('.card[data-card="zero_advantage_fraction"] .card-title', (t) => {
+        const tools = t.parentElement!.querySelector(".card-tools")!.getBoundingClientRect();
+        const r = t.getBoundingClientRect();
+        return { text: t.textContent, cut: t.scrollWidth > t.clientWidth + 1, right: r.right, toolsLeft: tools.left, lines: Math.round(r.height / parseFloat(getComputedStyle(t).lineHeight || "16")), tip: (t as HTMLElement).title };
+      });
+      assert.equal(title.text, "zero_advantage_fraction");
+      assert.equal(title.cut, false, `the title is not cut: ${JSON.stringify(title)}`);
+      assert.ok(title.right <= title.toolsLeft + 1, `the title does not run under the card's buttons: ${JSON.stringify(title)}`);
+      assert.match(title.tip, /^zero_advantage_fraction\n/, "the tooltip names the metric");
+      const legend = await p.page.$$eval(".legend .legend-item", (items) => items.map((i) => { const r = i.getBoundingClientRect(); return { left: Math.round(r.left), top: Math.round(r.top) }; }));
+      const runsTitle = await p.page.$eval(".legend .legend-title", (t) => t.getBoundingClientRect().right);
+      assert.equal(legend.length, 2);
+      assert.ok(legend[1].top > legend[0].top, `the legend wraps at this width (else the test checks nothing): ${JSON.stringify(legend)}`);
+      assert.equal(legend[1].left, legend[0].left, `the second line starts under the first run: ${JSON.stringify(legend)}`);
+      assert.ok(legend[1].left > runsTitle, "not under the 'Runs' title");
+      assert.deepEqual(p.errors, [], "the page logged errors");
+    } finally {
+      await p.close();
+    }
+  });
+
   test("two-run comparison: the episode histogram and table follow every live batch of both runs", async () => {
     const p = await harness.open({ height: 1600 });
     try {

@@ -86,7 +86,9 @@ export class ChartCard {
   ) {
     this.el = el("div", { class: "card", "data-card": spec.id, "data-metric": spec.lines[0] });
     const head = el("div", { class: "card-head" });
-    const title = el("div", { class: "card-title", title: spec.unit ? `${spec.description}\nUnit: ${spec.unit}.` : spec.description }, spec.title);
+    // The tooltip starts with the metric's name (a narrow card wraps it); a line break may follow each "_".
+    const title = el("div", { class: "card-title", title: `${spec.title}\n${spec.unit ? `${spec.description}\nUnit: ${spec.unit}.` : spec.description}` });
+    spec.title.split("_").forEach((part, i, parts) => title.append(part + (i < parts.length - 1 ? "_" : ""), ...(i < parts.length - 1 ? [el("wbr")] : [])));
     this.valueEl = el("div", { class: "card-value", "data-role": "last-value" }, "-");
     const tools = el("div", { class: "card-tools" });
     this.logButton = toolbarButton("symbol-numeric", "Logarithmic y axis", () => actions.toggleLog(this), { "data-action": "log", toggleable: "" });

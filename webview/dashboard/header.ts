@@ -177,7 +177,10 @@ export class Legend {
               item.append(el("span", { class: "swatch" }), box, value);
               return item;
             });
-      this.el.replaceChildren(...(items.length ? [el("span", { class: "legend-title" }, "Runs"), ...items] : []));
+      // The items wrap inside their own box, so a second line starts under the first item, not under "Runs".
+      const box = el("div", { class: "legend-items" });
+      box.append(...items);
+      this.el.replaceChildren(...(items.length ? [el("span", { class: "legend-title" }, "Runs"), box] : []));
     }
     for (const run of runs) {
       const v = this.values.get(run.info.key);
