@@ -32,10 +32,20 @@ export function runKindPrefix(config: unknown): string {
 
 /**
  * The config-like object that says what kind a live run is (src/run-kind.ts): the trainer's resolved config once
- * it arrived, else the options the run was started with.
+ * it arrived; before that (queued, checking, starting) the workspace settings layer (`ppoLab.hyperparameters`, the
+ * request's `settings`) under the command's overrides, so a run made GRPO in the settings is not called PPO while
+ * its env is checked. An env file's own `config` or a `--config` file is only known once the trainer resolved it.
  */
 export function liveRunConfig(run: LiveRun): unknown {
-  return run.config ?? run.request.overrides;
+  return run.config ?? { ...run.request.settings, ...run.request.overrides };
+}
+
+/**
+ * The first line of a run's tooltip in the Runs view, naming its algorithm: "**GRPO** on **CartPole-v1** (running)".
+ * @param config the run's config (run.json's `config`, or liveRunConfig for a live run)
+ */
+export function runTooltipHeading(config: unknown, envName: string, status: string): string {
+  return `**${algorithmLabel(config)}** on **${envName}** (${status})`;
 }
 
 /**

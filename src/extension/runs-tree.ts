@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { listRuns, type RunListing } from "../core/run/run-dir";
 import { REWARD_MODEL_FILE } from "../core/rlhf/run-ratings";
-import { formatReturn, formatSteps, runKindPrefix } from "./format";
+import { formatReturn, formatSteps, liveRunConfig, runKindPrefix, runTooltipHeading } from "./format";
 import type { LiveRun, RunManager } from "./run-manager";
 
 export type RunNode =
@@ -101,10 +101,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       const r = node.run;
       const m = r.lastMetrics;
       const item = new vscode.TreeItem(r.runId ?? r.envName, vscode.TreeItemCollapsibleState.None);
-      item.description = `${runKindPrefix(r.config ?? r.request.overrides)}${r.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
+      item.description = `${runKindPrefix(liveRunConfig(r))}${r.status} · ${formatSteps(m?.total_timesteps)} steps · R ${formatReturn(m?.ep_rew_mean)}`;
       item.iconPath = new vscode.ThemeIcon(STATUS_ICON[r.status] ?? "circle-outline");
       item.tooltip = new vscode.MarkdownString(
-        `**${r.envName}** (${r.status})\n\n${r.runDir ?? "starting..."}${r.error ? `\n\n${r.error}` : ""}`,
+        `${runTooltipHeading(liveRunConfig(r), r.envName, r.status)}\n\n${r.runDir ?? "starting..."}${r.error ? `\n\n${r.error}` : ""}`,
       );
       item.contextValue = r.status === "paused" ? "run.paused" : "run.live";
       item.command = { command: "ppoLab.openDashboard", title: "Open Dashboard", arguments: [node] };
@@ -115,7 +115,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.description = `${runKindPrefix(info.config)}${info.status} · ${formatSteps(info.totalTimesteps)} steps`;
     item.iconPath = new vscode.ThemeIcon(STATUS_ICON[info.status] ?? "circle-outline");
     item.tooltip = new vscode.MarkdownString(
-      `**${info.envName}** (${info.status})\n\n${info.dir}\n\nseed ${info.seed}, backend ${info.backend}` +
+      `${runTooltipHeading(info.config, info.envName, info.status)}\n\n${info.dir}\n\nseed ${info.seed}, backend ${info.backend}` +
         (info.error ? `\n\n${info.error.message}` : ""),
     );
     item.contextValue = info.lastCheckpointStep !== undefined ? "run.past.checkpointed" : "run.past";

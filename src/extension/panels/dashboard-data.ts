@@ -8,6 +8,7 @@ import { RunReader, type RunListing } from "../../core/run/run-dir";
 import type { DashboardEpisode, DashboardRunData, DashboardRunInfo, MetricsMessageRow } from "../../protocol";
 import type { DiagnosticFinding } from "../../core/diagnostics/types";
 import { findingsFromRows } from "../findings";
+import { liveRunConfig } from "../format";
 import type { EpisodeEntry, LiveRun } from "../run-manager";
 import { algorithmLabel, runKindLabel, runKind } from "../../run-kind";
 
@@ -27,7 +28,7 @@ export function sourceKey(s: DashboardSource): string {
  * or before the trainer has sent it (queued, checking), the overrides it was started with.
  */
 export function sourceConfig(s: DashboardSource): unknown {
-  return s.kind === "live" ? (s.run.config ?? s.run.request.overrides) : s.info.config;
+  return s.kind === "live" ? liveRunConfig(s.run) : s.info.config;
 }
 
 /**
@@ -58,7 +59,7 @@ export function liveInfo(run: LiveRun): DashboardRunInfo {
     seed: run.config?.seed,
     totalTimesteps: run.config?.totalTimesteps,
     config: run.config as unknown as Record<string, unknown> | undefined,
-    kind: algorithmLabel(run.config ?? run.request.overrides),
+    kind: algorithmLabel(liveRunConfig(run)),
     sources: run.sources,
     error: run.error,
     live: run.live,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RunListing } from "../../../src/core/run/run-dir";
-import { liveRunConfig, runKindPrefix, runPickDescription, statusBarText } from "../../../src/extension/format";
+import { liveRunConfig, runKindPrefix, runPickDescription, runTooltipHeading, statusBarText } from "../../../src/extension/format";
 import { dashboardTitle, liveInfo, type DashboardSource } from "../../../src/extension/panels/dashboard-data";
 import { LiveRun } from "../../../src/extension/run-manager";
 import type { PPOConfig } from "../../../src/core/ppo/config";
@@ -84,4 +84,23 @@ test("run pickers (Open Replays, Compare Runs) describe a run by kind, status an
   assert.equal(runPickDescription(undefined, "running"), "PPO · running");
   const queued = live({ algorithm: "grpo" });
   assert.equal(runPickDescription(liveRunConfig(queued), queued.status), `GRPO · ${queued.status}`);
+});
+
+test("a run made GRPO in the workspace settings is named GRPO before the trainer's resolved config arrives", () => {
+  const run = new LiveRun({ env: "/ws/examples/cartpole.ts", cwd: "/ws", runsRoot: "/ws/.ppo-lab/runs", settings: { algorithm: "grpo" } as Partial<PPOConfig> }, false);
+  run.status = "checking";
+  assert.equal(statusBarText(run), "$(loading~spin) GRPO checking");
+  assert.equal(liveInfo(run).kind, "GRPO");
+  assert.equal(dashboardTitle([{ kind: "live", run }]), "GRPO: cartpole.ts");
+  assert.equal(runKindPrefix(liveRunConfig(run)), "GRPO · ");
+  // The command's overrides win over the settings; the resolved config wins over both once it arrives.
+  const overridden = new LiveRun({ env: "/ws/e.ts", cwd: "/ws", runsRoot: "/ws/r", settings: { algorithm: "grpo" }, overrides: { algorithm: "ppo" } } as never, false);
+  assert.equal(algorithmLabel(liveRunConfig(overridden)), "PPO");
+  run.config = { algorithm: "ppo" } as unknown as PPOConfig;
+  assert.equal(algorithmLabel(liveRunConfig(run)), "PPO");
+});
+
+test("Runs view tooltips name the algorithm", () => {
+  assert.equal(runTooltipHeading({ algorithm: "grpo" }, "CartPole-v1", "running"), "**GRPO** on **CartPole-v1** (running)");
+  assert.equal(runTooltipHeading(undefined, "Pendulum-v1", "finished"), "**PPO** on **Pendulum-v1** (finished)");
 });
