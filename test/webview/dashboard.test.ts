@@ -85,6 +85,9 @@ describe("dashboard webview", { skip }, () => {
       assert.ok(Math.abs(Number(last) - (more[6].ep_rew_mean as number)) < 0.01, `last value ${last}`);
       const steps = await p.page.textContent('.run-header [data-role="steps"]');
       assert.match(steps ?? "", /116,736 \/ 1,000,000 steps \(12%\)/);
+      // The header's rate is the recent one; its tooltip says how it differs from the steps_per_second chart.
+      const rateTitle = await p.page.getAttribute('.run-header [data-role="rate"]', "title");
+      assert.match(rateTitle ?? "", /last 10 updates.*average since the run started/);
       // A card per logged metric; none for a metric that is never logged.
       const cards = await p.cards();
       assert.ok(cards.includes("approx_kl") && cards.includes("advantage_std"));

@@ -116,7 +116,7 @@ export const CARDS: CardSpec[] = [
   { id: "policy_gradient_loss", title: "policy_gradient_loss", group: "optimisation", lines: ["policy_gradient_loss"], description: "Clipped surrogate loss." },
   { id: "grad_norm", title: "grad_norm", group: "optimisation", lines: ["grad_norm"], description: "Global gradient norm before clipping." },
   { id: "learning_rate", title: "learning_rate", group: "optimisation", lines: ["learning_rate"], description: "Adam learning rate (after the schedule)." },
-  { id: "steps_per_second", title: "steps_per_second", group: "speed", lines: ["steps_per_second"], description: "Environment steps per second of wall time." },
+  { id: "steps_per_second", title: "steps_per_second", group: "speed", lines: ["steps_per_second"], description: "Environment steps per second of wall time, averaged since the run started (SB3's time/fps); the header shows the rate over the last 10 updates." },
 ];
 
 /** Columns that are axes or bookkeeping, never charted by themselves. */

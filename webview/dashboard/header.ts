@@ -22,6 +22,9 @@ const STATUS_ICONS: Record<string, string> = {
   stopping: "loading",
 };
 
+/** Why the header's steps/s differs from the steps_per_second chart and the status bar (an average since the start). */
+const RATE_TOOLTIP = "Steps per second over the last 10 updates (the ETA uses it); the steps_per_second chart and the status bar show the average since the run started";
+
 /** Steps per second over the last few updates (steadier than one update's figure), else the last logged one. */
 export function recentRate(run: RunStore, window = 10): number | undefined {
   const steps = run.column("total_timesteps");
@@ -113,7 +116,9 @@ export class RunHeader {
     const text = parts.map(([, t]) => t).join("|");
     if (this.meta.dataset.text !== text) {
       this.meta.dataset.text = text;
-      this.meta.replaceChildren(...parts.filter(([, t]) => t).map(([role, t]) => el("span", { "data-role": role }, t)));
+      this.meta.replaceChildren(
+        ...parts.filter(([, t]) => t).map(([role, t]) => el("span", role === "rate" ? { "data-role": role, title: RATE_TOOLTIP } : { "data-role": role }, t)),
+      );
     }
     if (this.meta.title !== (info.envFile ?? "")) this.meta.title = info.envFile ?? "";
 
