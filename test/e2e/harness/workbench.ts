@@ -29,13 +29,24 @@ async function closeQuickInput(page: Page): Promise<void> {
   }
 }
 
-/** Opens the quick input with `key` (F1: command palette, Control+P: Quick Open) and types `text` into it. */
+/**
+ * Opens the quick input with `key` (F1: command palette, Control+P: Quick Open) and types `text` into it. When the
+ * widget closes again before the text is in (something took the focus as it opened: a webview, a notification), it
+ * is opened again, up to three times.
+ */
 async function openQuickInput(page: Page, key: string, text: string): Promise<void> {
-  await closeQuickInput(page);
-  await page.keyboard.press(key);
   const box = page.locator(QUICK_INPUT_BOX);
-  await box.waitFor({ state: "visible", timeout: 10_000 });
-  await box.fill(text);
+  for (let attempt = 1; ; attempt++) {
+    await closeQuickInput(page).catch(() => undefined);
+    await page.keyboard.press(key);
+    try {
+      await box.waitFor({ state: "visible", timeout: 10_000 });
+      await box.fill(text, { timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
 }
 
 /**
