@@ -16,6 +16,7 @@ import { RolloutBuffer } from "../ppo/buffer";
 import type { PPOConfig } from "../ppo/config";
 import { JsActorCritic } from "../ppo/js-policy";
 import { PPO, type UpdateMetrics } from "../ppo/ppo";
+import type { PolicySnapshot } from "../replay/recorder";
 import { Rng } from "../rng";
 import { groupAdvantages } from "./advantages";
 import { StepRows } from "./step-rows";
@@ -39,6 +40,12 @@ export class GRPO extends PPO {
    * may already set it through {@link setReferencePolicy}.
    */
   declare private jsReference: JsActorCritic | undefined;
+  /**
+   * The frozen reference policy of the loss's KL term (DeepSeekMath eq. 4): always set once constructed (the
+   * constructor freezes the initial policy unless the PPO constructor already froze one; the trainer may replace it
+   * with a checkpoint's weights through {@link setReferencePolicy}). Declared to narrow PPO's optional reference.
+   */
+  declare protected reference: PolicySnapshot;
 
   /**
    * @param env a vector env of exactly `config.grpo.groupSize` copies that supports `resetEach`
@@ -53,7 +60,8 @@ export class GRPO extends PPO {
     // whole baseline.
     super(env, { ...config, vfCoef: 0, normalizeAdvantage: false }, now);
     this.tasks = checkTasks(env.tasks);
-    if (!this.reference) this.setReferencePolicy(this.policy);
+    // PPO's constructor has frozen a reference already when its KL penalty is against the reference.
+    if ((this.reference as PolicySnapshot | undefined) === undefined) this.setReferencePolicy(this.policy);
   }
 
   /**
@@ -138,9 +146,7 @@ export class GRPO extends PPO {
           }
           logProbs.push(out.logProbs[e]);
           if (!jsRef) {
-            const rlp = ref
-              ? ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md))
-              : out.logProbs[e];
+            const rlp = ref.logProb(obs.subarray(e * d, (e + 1) * d), out.actions.subarray(e * a, (e + 1) * a), masks?.subarray(e * md, (e + 1) * md));
             refLogProbs?.push(rlp);
             refKlSum += out.logProbs[e] - rlp;
           }
