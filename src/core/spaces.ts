@@ -280,6 +280,34 @@ export class TupleSpace implements Space {
   }
 }
 
+/**
+ * A space in Gymnasium's words for messages: `Box [4]`, `Discrete(2)`, `MultiDiscrete([3, 2])`, `MultiBinary(4)`;
+ * other types (Dict, Tuple) by name, with their flat size when `flatDim` is given (`Dict (6 values)`). It names the
+ * type and size only (not `start`, bounds or sub-spaces), so two specs with the same description may still differ.
+ * Works on plain specs as stored in JSON, valid or not (a Box without `shape` takes its bounds' length); never throws.
+ * @param spec a space spec ({@link SpaceSpec}), possibly malformed
+ * @param flatDim flat size shown for types without a simple shape (Dict, Tuple) and for a Box with no shape or
+ *   bound arrays
+ */
+export function describeSpace(spec: unknown, flatDim?: number): string {
+  const o = (spec ?? {}) as { type?: unknown; shape?: unknown; n?: unknown; nvec?: unknown; low?: unknown; high?: unknown };
+  const list = (v: unknown): string => (Array.isArray(v) ? v.join(", ") : String(v));
+  switch (o.type) {
+    case "Box": {
+      const shape = Array.isArray(o.shape) ? o.shape : Array.isArray(o.low) ? [o.low.length] : Array.isArray(o.high) ? [o.high.length] : [flatDim ?? "?"];
+      return `Box [${list(shape)}]`;
+    }
+    case "Discrete":
+      return `Discrete(${String(o.n)})`;
+    case "MultiDiscrete":
+      return `MultiDiscrete([${list(o.nvec)}])`;
+    case "MultiBinary":
+      return `MultiBinary(${Array.isArray(o.n) ? `[${list(o.n)}]` : String(o.n)})`;
+    default:
+      return `${String(o.type)}${flatDim !== undefined ? ` (${flatDim} values)` : ""}`;
+  }
+}
+
 /** Converts a number, array or typed array to an array-like of numbers; undefined if it is none of these. */
 export function toNumberArray(x: unknown): ArrayLike<number> | undefined {
   if (typeof x === "number") return [x];

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PPOConfig } from "../core/ppo/config";
 import type { PPOState } from "../core/ppo/ppo";
+import { describeSpace } from "../core/spaces";
 import { RunReader, loadCheckpoint, readRunInfo, type RunInfo } from "../core/run/run-dir";
 import type { LoadedCheckpoint } from "../core/run/types";
 
@@ -95,14 +96,9 @@ export function assertSameSpaces(ck: LoadedCheckpoint, observationSpace: unknown
   // Element names (`labels`, used only to label replays) may change without changing the space.
   const dropLabels = (key: string, value: unknown): unknown => (key === "labels" ? undefined : value);
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a, dropLabels) === JSON.stringify(b, dropLabels);
-  // A short form (type and shape or n) when that already tells the two apart; the full spaces otherwise.
-  const brief = (sp: unknown): string => {
-    const o = (sp ?? {}) as { type?: unknown; shape?: unknown; n?: unknown; nvec?: unknown };
-    const size = o.shape !== undefined ? `shape ${JSON.stringify(o.shape)}` : o.n !== undefined ? `n ${JSON.stringify(o.n)}` : o.nvec !== undefined ? `nvec ${JSON.stringify(o.nvec)}` : "";
-    return `${String(o.type)}${size ? ` (${size})` : ""}`;
-  };
+  // The short form (type and size) when that already tells the two apart; the full spaces otherwise.
   const show = (a: unknown, b: unknown): [string, string] =>
-    brief(a) !== brief(b) ? [brief(a), brief(b)] : [JSON.stringify(a, dropLabels), JSON.stringify(b, dropLabels)];
+    describeSpace(a) !== describeSpace(b) ? [describeSpace(a), describeSpace(b)] : [JSON.stringify(a, dropLabels), JSON.stringify(b, dropLabels)];
   for (const [key, saved, current] of [
     ["observationSpace", meta.observationSpace, observationSpace],
     ["actionSpace", meta.actionSpace, actionSpace],

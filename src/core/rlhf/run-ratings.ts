@@ -72,30 +72,6 @@ export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Reco
 }
 
 /**
- * A space in Gymnasium's words for messages: `Box [4]`, `Discrete(2)`, `MultiDiscrete([3, 2])`, `MultiBinary(4)`; other
- * types by name and flat size. Works on plain specs as stored in JSON (a Box without `shape` takes its bounds' length).
- * @param flatDim size shown for types without a simple shape (Dict, Tuple)
- */
-export function describeSpace(spec: unknown, flatDim?: number): string {
-  const o = (spec ?? {}) as { type?: unknown; shape?: unknown; n?: unknown; nvec?: unknown; low?: unknown; high?: unknown };
-  const list = (v: unknown): string => (Array.isArray(v) ? v.join(", ") : String(v));
-  switch (o.type) {
-    case "Box": {
-      const shape = Array.isArray(o.shape) ? o.shape : Array.isArray(o.low) ? [o.low.length] : Array.isArray(o.high) ? [o.high.length] : [flatDim ?? "?"];
-      return `Box [${list(shape)}]`;
-    }
-    case "Discrete":
-      return `Discrete(${String(o.n)})`;
-    case "MultiDiscrete":
-      return `MultiDiscrete([${list(o.nvec)}])`;
-    case "MultiBinary":
-      return `MultiBinary(${Array.isArray(o.n) ? `[${list(o.n)}]` : String(o.n)})`;
-    default:
-      return `${String(o.type)}${flatDim !== undefined ? ` (${flatDim} values)` : ""}`;
-  }
-}
-
-/**
  * The observation space spec of a run from its newest checkpoint's metadata, or undefined when the run has no
  * readable checkpoint (best effort: the reward model then knows only the flat observation size).
  */

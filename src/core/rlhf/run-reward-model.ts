@@ -5,11 +5,12 @@
 import * as path from "node:path";
 import type { Env } from "../env";
 import { writeFileAtomic } from "../run/fs-util";
+import { describeSpace } from "../spaces";
 import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
 import { fitRewardModel } from "./pipeline";
 import { readPreferences, toPreferencePairs } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
-import { canonicalRecords, describeSpace, loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, runObservationSpace, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
+import { canonicalRecords, loadRunEpisodes, ratingWarnings, REWARD_MODEL_FILE, runObservationSpace, skippedReplayWarnings, RlhfError, type RewardModelFile } from "./run-ratings";
 
 /** Fewer decisive ratings (A or B better) than this give a warning: the model cannot be trusted yet. */
 export const MIN_DECISIVE_PAIRS = 10;
@@ -120,7 +121,7 @@ export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where
   if (envs.length === 0) return { envs, log };
   const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
   const envObs = describeSpace(envs[0].observationSpace, featurizer.obsDim);
-  const modelObs = model.observationSpace !== undefined ? describeSpace(model.observationSpace, model.obsDim) : `Box [${model.obsDim}]`;
+  const modelObs = model.observationSpace !== undefined ? describeSpace(model.observationSpace, model.obsDim) : describeSpace({ type: "Box", shape: [model.obsDim] });
   // Without a recorded observation space, the model knows only the flat observation size.
   const sameObservation = model.observationSpace !== undefined ? modelObs === envObs : featurizer.obsDim === model.obsDim;
   if (!sameObservation || !sameActionSpace(model.actionSpace, envs[0].actionSpace) || featurizer.dim !== model.snapshot.featureDim) {

@@ -4,7 +4,7 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Box, Discrete, SpaceError, makeSpace, toNumberArray } from "../../../src/core/spaces";
+import { Box, Discrete, SpaceError, describeSpace, makeSpace, toNumberArray } from "../../../src/core/spaces";
 import { Rng } from "../../../src/core/rng";
 
 describe("Discrete construction", () => {
@@ -249,5 +249,34 @@ describe("toNumberArray", () => {
     assert.equal(toNumberArray("12"), undefined);
     assert.equal(toNumberArray(null), undefined);
     assert.equal(toNumberArray(new DataView(new ArrayBuffer(4))), undefined);
+  });
+});
+
+describe("describeSpace", () => {
+  test("names each type with its size in Gymnasium's words", () => {
+    assert.equal(describeSpace({ type: "Box", low: -1, high: 1, shape: [2, 3] }), "Box [2, 3]");
+    assert.equal(describeSpace({ type: "Discrete", n: 2, start: 1 }), "Discrete(2)");
+    assert.equal(describeSpace({ type: "MultiDiscrete", nvec: [3, 2] }), "MultiDiscrete([3, 2])");
+    assert.equal(describeSpace({ type: "MultiBinary", n: 4 }), "MultiBinary(4)");
+  });
+
+  test("a Box without shape takes its bounds' length, then flatDim", () => {
+    assert.equal(describeSpace({ type: "Box", low: [0, 0, 0], high: 1 }), "Box [3]");
+    assert.equal(describeSpace({ type: "Box", low: 0, high: [1, 1] }), "Box [2]");
+    assert.equal(describeSpace({ type: "Box", low: 0, high: 1 }, 5), "Box [5]");
+    assert.equal(describeSpace({ type: "Box", low: 0, high: 1 }), "Box [?]");
+  });
+
+  test("Dict and Tuple by name, with their flat size when given", () => {
+    const dict = { type: "Dict", spaces: { a: { type: "Discrete", n: 2 } } };
+    assert.equal(describeSpace(dict), "Dict");
+    assert.equal(describeSpace(dict, 6), "Dict (6 values)");
+    assert.equal(describeSpace({ type: "Tuple", spaces: [] }, 3), "Tuple (3 values)");
+  });
+
+  test("tells sizes apart but not bounds or start, and never throws on malformed input", () => {
+    assert.notEqual(describeSpace({ type: "Box", low: -1, high: 1, shape: [4] }), describeSpace({ type: "Box", low: -1, high: 1, shape: [3] }));
+    assert.equal(describeSpace({ type: "Discrete", n: 3, start: 0 }), describeSpace({ type: "Discrete", n: 3, start: 5 }));
+    for (const bad of [undefined, null, 7, "Box", { type: 3 }, { type: "Box", shape: "x" }]) assert.equal(typeof describeSpace(bad), "string");
   });
 });
