@@ -49,28 +49,66 @@ async function openQuickInput(page: Page, key: string, text: string): Promise<vo
   }
 }
 
+/** Text of the `.label-name` elements under `selector` (empty when there is none). */
+async function labelNames(page: Page, selector: string): Promise<string[]> {
+  return (await page.locator(`${selector} .label-name`).allInnerTexts().catch(() => [] as string[])).map((t) => t.trim());
+}
+
 /**
- * Quick Open (Ctrl+P): types `fileName`, picks the row for it and waits until its editor tab is active. The list
- * re-sorts while ripgrep's results arrive after the recently opened files, so a click can land on another file:
- * then Quick Open is tried again.
+ * Moves the quick input list's focus with the arrow keys onto the first row whose file name matches `exact` and
+ * returns true, or false when no row does. The keyboard is used instead of a click: a click aims at coordinates
+ * measured before the list re-sorts (ripgrep's results arrive after the recently opened files) and can open another
+ * file.
+ */
+async function focusQuickInputRow(page: Page, exact: RegExp): Promise<boolean> {
+  const rows = (await labelNames(page, QUICK_INPUT_ROWS)).length;
+  for (let i = 0; i <= rows + 1; i++) {
+    const focused = await labelNames(page, `${QUICK_INPUT_ROWS}.focused`);
+    if (focused.some((t) => exact.test(t))) return true;
+    await page.keyboard.press("ArrowDown");
+  }
+  return false;
+}
+
+/**
+ * Quick Open (Ctrl+P): types `fileName`, moves the list's focus onto the row for it, presses Enter and waits until an
+ * active editor tab shows it. Tried again (fresh Quick Open) until `timeoutMs`; the error lists what each attempt saw.
  */
 export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
   // The row whose file name is exactly `fileName` (fuzzy matching may rank "x-fileName-y.ts" or a recent file first).
   const exact = new RegExp(`^\\s*${fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
   const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
-  const tab = page.locator(".tabs-container .tab.active").filter({ has: page.locator(".label-name", { hasText: exact }) });
+  const activeTabs = () => labelNames(page, ".tabs-container .tab.active");
   const deadline = Date.now() + timeoutMs;
+  const seen: string[] = [];
   for (let attempt = 1; ; attempt++) {
     await page.locator(".monaco-workbench").click({ position: { x: 5, y: 5 }, timeout: 10_000 }).catch(() => undefined);
-    await openQuickInput(page, "Control+P", fileName);
-    await row.waitFor({ state: "visible", timeout: Math.max(1_000, deadline - Date.now()) });
-    // Let the file search finish (its progress bar) so the rows stop moving, then pick the row.
-    await page.locator(".quick-input-widget .quick-input-progress .monaco-progress-container.active").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
-    await row.click();
-    const opened = await tab.waitFor({ state: "visible", timeout: 5_000 }).then(() => true).catch(() => false);
-    if (opened) break;
-    if (Date.now() > deadline) throw new Error(`Quick Open did not open ${fileName} in ${attempt} attempts within ${timeoutMs} ms`);
+    let picked = false;
+    try {
+      await openQuickInput(page, "Control+P", fileName);
+      await row.waitFor({ state: "visible", timeout: Math.max(1_000, Math.min(15_000, deadline - Date.now())) });
+      // Let the file search finish (its progress bar) so the rows stop moving, then pick the row.
+      await page.locator(".quick-input-widget .quick-input-progress .monaco-progress-container.active").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
+      picked = await focusQuickInputRow(page, exact);
+      if (picked) await page.keyboard.press("Enter");
+    } catch (e) {
+      seen.push(`attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const until = Date.now() + 5_000;
+    let tabs = await activeTabs();
+    while (!tabs.some((t) => exact.test(t)) && Date.now() < until) {
+      await page.waitForTimeout(200);
+      tabs = await activeTabs();
+    }
+    if (tabs.some((t) => exact.test(t))) {
+      if (seen.length > 0) process.stdout.write(`# Quick Open of ${fileName} needed ${attempt} attempts:\n${seen.map((l) => `#   ${l}`).join("\n")}\n`);
+      break;
+    }
+    const rows = await labelNames(page, QUICK_INPUT_ROWS);
+    seen.push(`attempt ${attempt}: row ${picked ? "picked" : "not found"}; quick input rows [${rows.join(", ")}]; active tabs [${tabs.join(", ")}]`);
+    if (Date.now() > deadline) throw new Error(`Quick Open did not open ${fileName} in ${attempt} attempts within ${timeoutMs} ms:\n${seen.join("\n")}`);
   }
+  await closeQuickInput(page).catch(() => undefined);
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: timeoutMs });
 }
 
