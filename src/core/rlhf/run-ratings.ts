@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RunReplaySource } from "../replay/source";
-import { listCheckpoints } from "../run/checkpoint";
+import { RunReader } from "../run/reader";
 import { ReplayError } from "../replay/format";
 import type { ReplayHeader, ReplaySpaces, ReplayStepsChunk, ReplaySummary } from "../replay/types";
 import { Rng } from "../rng";
@@ -77,11 +77,9 @@ export function replayActionSpace(spaces: ReplaySpaces, actionDim: number): Reco
  */
 export function runObservationSpace(runDir: string): unknown {
   try {
-    const dir = path.join(runDir, "checkpoints");
-    const steps = listCheckpoints(dir);
-    if (steps.length === 0) return undefined;
-    const model = JSON.parse(fs.readFileSync(path.join(dir, String(steps[steps.length - 1]), "model.json"), "utf8")) as { meta?: { observationSpace?: unknown } };
-    return model.meta?.observationSpace;
+    const reader = new RunReader(runDir);
+    const latest = reader.latestCheckpoint();
+    return latest ? reader.checkpointMeta(latest.step).meta?.observationSpace : undefined;
   } catch {
     return undefined;
   }

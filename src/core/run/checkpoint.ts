@@ -274,16 +274,41 @@ function readManifest(dir: string, manifest: readonly WeightsManifestGroup[]): W
   return out;
 }
 
-/** Reads the checkpoint in folder `dir` (a `checkpoints/<step>/` folder). Throws a RunDirError if it is damaged. */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
-  const model = readModelJson(dir);
-  const out: LoadedCheckpoint = { step: model.step, weights: readManifest(dir, model.weightsManifest) };
-  if (model.optimizerManifest !== undefined) {
-    out.optimizer = { step: model.optimizerStep ?? 0, weights: readManifest(dir, model.optimizerManifest) };
-  }
+/**
+ * What a checkpoint's `model.json` says besides its tensors: the step it was saved at, the optimizer's step count
+ * (when it has optimizer state) and the JSON parts (normalization, RNG state, meta such as the spaces it was trained on).
+ */
+export type CheckpointMeta = Pick<CheckpointModelJson, "step" | "optimizerStep" | "normalization" | "rng" | "meta">;
+
+function metaOf(model: CheckpointModelJson): CheckpointMeta {
+  const out: CheckpointMeta = { step: model.step };
+  if (model.optimizerStep !== undefined) out.optimizerStep = model.optimizerStep;
   if (model.normalization !== undefined) out.normalization = model.normalization;
   if (model.rng !== undefined) out.rng = model.rng;
   if (model.meta !== undefined) out.meta = model.meta;
+  return out;
+}
+
+/**
+ * Reads the metadata of the checkpoint in folder `dir` (a `checkpoints/<step>/` folder) from its `model.json` alone:
+ * no weights file is opened, so it is cheap and works on a checkpoint whose weights are damaged or missing.
+ * @throws RunDirError when `model.json` is missing, unreadable, not a PPO Lab checkpoint or of a newer version.
+ */
+export function readCheckpointMeta(dir: string): CheckpointMeta {
+  return metaOf(readModelJson(dir));
+}
+
+/**
+ * Reads the checkpoint in folder `dir` (a `checkpoints/<step>/` folder): its metadata as {@link readCheckpointMeta}
+ * gives it, plus its weights and optimizer state. Throws a RunDirError if it is damaged.
+ */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const model = readModelJson(dir);
+  const { optimizerStep, ...meta } = metaOf(model);
+  const out: LoadedCheckpoint = { ...meta, weights: readManifest(dir, model.weightsManifest) };
+  if (model.optimizerManifest !== undefined) {
+    out.optimizer = { step: optimizerStep ?? 0, weights: readManifest(dir, model.optimizerManifest) };
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { EpisodeRow, JsonlCursor, JsonlReadResult, LoadedCheckpoint, MetricsRow, RunInfo, RunListing } from "./types";
 import { isTempName, wrapFsError } from "./fs-util";
 import { isEpisodeRow, isJsonObject, isMetricsRow, readJsonl } from "./jsonl";
-import { listCheckpoints, loadCheckpoint } from "./checkpoint";
+import { listCheckpoints, loadCheckpoint, readCheckpointMeta, type CheckpointMeta } from "./checkpoint";
 import { readRunInfo, runPaths } from "./layout";
 
 /**
@@ -56,6 +56,11 @@ export class RunReader {
 
   loadCheckpoint(step: number): LoadedCheckpoint {
     return loadCheckpoint(this.checkpointDir(step));
+  }
+
+  /** The metadata of the checkpoint at `step`, read without its weights (see readCheckpointMeta). */
+  checkpointMeta(step: number): CheckpointMeta {
+    return readCheckpointMeta(this.checkpointDir(step));
   }
 }
 

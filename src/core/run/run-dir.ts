@@ -23,6 +23,6 @@ export { RUN_FILES, makeRunId, parseRunInfo, readRunInfo, runPaths, slugifyEnvNa
 export { RunWriter } from "./writer";
 export type { CreateRunOptions, OpenRunOptions } from "./writer";
 export { RunReader, listRuns } from "./reader";
-export { loadCheckpoint, listCheckpoints, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from "./checkpoint";
-export type { CheckpointModelJson, WeightSpec, WeightsManifestGroup } from "./checkpoint";
+export { loadCheckpoint, listCheckpoints, readCheckpointMeta, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from "./checkpoint";
+export type { CheckpointMeta, CheckpointModelJson, WeightSpec, WeightsManifestGroup } from "./checkpoint";
 export { readJsonl } from "./jsonl";

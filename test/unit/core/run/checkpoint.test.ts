@@ -8,6 +8,7 @@ import {
   RunReader,
   RunWriter,
   loadCheckpoint,
+  readCheckpointMeta,
   type Checkpoint,
   type WeightMap,
 } from "../../../../src/core/run/run-dir";
@@ -192,5 +193,36 @@ describe("checkpoints", () => {
     assert.throws(() => loadCheckpoint(dir), /not a PPO Lab checkpoint/);
     fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: "ppo-lab-checkpoint", version: 99 }));
     assert.throws(() => loadCheckpoint(dir), /update PPO Lab/);
+  });
+
+  it("readCheckpointMeta reads model.json alone: the same metadata as loadCheckpoint, even with the weights gone", () => {
+    const w = newRun();
+    const ckpt = sampleCheckpoint();
+    const dir = w.saveCheckpoint(512, ckpt);
+    const { weights: _weights, optimizer, ...fromLoad } = loadCheckpoint(dir);
+    const meta = readCheckpointMeta(dir);
+    assert.deepEqual(meta, { ...fromLoad, optimizerStep: optimizer?.step });
+    assert.equal(meta.step, 512);
+    assert.deepEqual(meta.meta, ckpt.meta);
+    assert.ok(!("weights" in meta) && !("weightsManifest" in meta), "no tensors nor manifests");
+    fs.rmSync(path.join(dir, "weights.bin"));
+    fs.rmSync(path.join(dir, "optimizer.bin"));
+    assert.throws(() => loadCheckpoint(dir), RunDirError);
+    assert.deepEqual(new RunReader(w.dir).checkpointMeta(512), meta);
+    const bare = w.saveCheckpoint(1, { weights: {} });
+    assert.deepEqual(readCheckpointMeta(bare), { step: 1 });
+  });
+
+  it("readCheckpointMeta reports a missing, foreign or newer model.json as loadCheckpoint does", () => {
+    const w = newRun();
+    const dir = w.saveCheckpoint(3, { weights: { w: { shape: [1], data: new Float32Array([1]) } } });
+    fs.writeFileSync(path.join(dir, "model.json"), "{ not json");
+    assert.throws(() => readCheckpointMeta(dir), (e: unknown) => e instanceof RunDirError && /not valid JSON/.test(e.message));
+    fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: "something-else", meta: { a: 1 } }));
+    assert.throws(() => readCheckpointMeta(dir), /not a PPO Lab checkpoint/);
+    fs.writeFileSync(path.join(dir, "model.json"), JSON.stringify({ format: "ppo-lab-checkpoint", version: 99, weightsManifest: [] }));
+    assert.throws(() => readCheckpointMeta(dir), /update PPO Lab/);
+    fs.rmSync(path.join(dir, "model.json"));
+    assert.throws(() => readCheckpointMeta(dir), RunDirError);
   });
 });
