@@ -40,3 +40,35 @@ export function algorithmLabel(config: unknown): string {
 export function hasCritic(config: unknown): boolean {
   return runKind(config).algorithm !== "grpo";
 }
+
+/** Why GRPO does not read a setting (see src/core/grpo/grpo.ts): no critic, no discounting, raw episode returns. */
+const UNUSED_BY_GRPO: Record<string, string> = {
+  gamma: "GRPO scores a rollout by its undiscounted episode return",
+  gaeLambda: "GRPO has no critic, so no GAE: every step of a rollout gets the group-normalised return",
+  vfCoef: "GRPO has no critic (no value loss)",
+  clipRangeVf: "GRPO has no critic (no value loss)",
+  zeroInitValueHead: "GRPO never runs the critic",
+  normalizeAdvantage: "GRPO's group normalisation is its only advantage normalisation",
+  normalizeReward: "GRPO normalises returns within each group instead",
+  clipReward: "only used by normalizeReward, which GRPO does not apply",
+  whitenRewards: "GRPO normalises returns within each group instead",
+};
+
+/**
+ * The settings of a resolved config that its algorithm never reads, each with the reason: GRPO's critic, discount
+ * and reward-scaling settings, PPO's `grpo` block. The dashboard's hyperparameter tables mark these rows so a user
+ * does not tune a number that has no effect. Only keys present in `config` are returned; never throws.
+ * @param config a resolved config (run.json's `config`) or anything else (then nothing is unused)
+ * @returns key -> reason
+ */
+export function unusedSettings(config: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (typeof config !== "object" || config === null) return out;
+  const keys = Object.keys(config);
+  if (runKind(config).algorithm === "grpo") {
+    for (const k of keys) if (UNUSED_BY_GRPO[k]) out.set(k, UNUSED_BY_GRPO[k]);
+  } else if (keys.includes("grpo")) {
+    out.set("grpo", 'only read when algorithm is "grpo"');
+  }
+  return out;
+}

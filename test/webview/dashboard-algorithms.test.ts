@@ -126,6 +126,31 @@ describe("dashboard webview: GRPO, KL and learned-reward runs", { skip }, () => 
     });
   });
 
+  test("hyperparameters a run's algorithm does not read are marked unused (with the reason) and listed last", async () => {
+    await withPage(async (p) => {
+      const g = makeRun("run-g", grpoRows(2), { runId: "20261129-120000-cartpole-v1-gggggg" });
+      g.info.config = { ...g.info.config, algorithm: "grpo", gaeLambda: 0.95, vfCoef: 0.5, grpo: { groupSize: 8 } };
+      g.info.sources = { algorithm: "flag" };
+      await p.send({ type: "snapshot", runs: [g] });
+      const rows = await p.page.$$eval('[data-section="config"] tr[data-key]', (trs) =>
+        trs.map((t) => ({ key: (t as HTMLElement).dataset.key, tag: t.querySelector('[data-role="unused"]')?.getAttribute("title") ?? null })),
+      );
+      const unused = rows.filter((r) => r.tag !== null).map((r) => r.key);
+      assert.deepEqual(unused, ["gaeLambda", "gamma", "vfCoef"], `GRPO's unused critic and discount settings: ${JSON.stringify(rows)}`);
+      assert.deepEqual(rows.slice(-3).map((r) => r.key), unused, "listed after the settings it reads");
+      assert.match(rows.find((r) => r.key === "vfCoef")!.tag!, /no critic/);
+      assert.equal(rows[0].key, "algorithm", "the non-default setting still comes first");
+      // In a PPO/GRPO comparison, the marks are per run: GRPO's gamma is unused, PPO's grpo block is.
+      const a = makeRun("run-a", makeRows({ n: 2 }), { runId: "20261129-120000-cartpole-v1-aaaaaa" });
+      a.info.config = { ...a.info.config, algorithm: "ppo", gamma: 0.98, grpo: { groupSize: 4 } };
+      await p.send({ type: "snapshot", runs: [a, g] });
+      const cells = await p.page.$$eval('[data-section="config-diff"] tr[data-key] td.value', (tds) =>
+        tds.map((td) => `${(td.closest("tr") as HTMLElement).dataset.key}/${(td as HTMLElement).dataset.run}:${td.querySelector('[data-role="unused"]') ? "unused" : "used"}`),
+      );
+      for (const c of ["gamma/run-a:used", "gamma/run-g:unused", "grpo/run-a:unused", "grpo/run-g:used", "algorithm/run-g:used"]) assert.ok(cells.includes(c), `${c} in ${cells.join(", ")}`);
+    });
+  });
+
   test("a PPO/GRPO comparison names each run with its kind: legend, card values, episode table, config columns", async () => {
     await withPage(async (p) => {
       const ep = (r: number) => [{ return: r, length: 50, step: 1000 }];

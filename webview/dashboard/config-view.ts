@@ -2,6 +2,7 @@
  * The resolved hyperparameters of a run with where each came from (default / preset / settings / file / flag), and
  * for compared runs, the keys whose values differ.
  */
+import { unusedSettings } from "../../src/run-kind";
 import { el } from "../ui/elements";
 import { fmtConfigValue } from "./format";
 import { runLabel, type RunStore } from "./run-store";
@@ -21,16 +22,24 @@ function sourceCell(source: string | undefined): HTMLElement {
   return td;
 }
 
-/** Key | value | source, sorted with the non-defaults first. */
+/**
+ * The value cell of `key`: the formatted value, plus an "unused" tag (tooltip: why) when the run's algorithm never
+ * reads that setting (src/run-kind.ts unusedSettings).
+ */
+function valueCell(value: unknown, unusedReason: string | undefined, attrs: Record<string, string> = {}): HTMLElement {
+  const td = el("td", { class: unusedReason ? "value unused" : "value", ...attrs }, fmtConfigValue(value));
+  if (unusedReason) td.append(" ", el("span", { class: "unused-tag", "data-role": "unused", title: `Not used by this run: ${unusedReason}` }, "unused"));
+  return td;
+}
+
+/** Key | value | source, sorted with the non-defaults first and the settings the algorithm does not read last. */
 export function configTable(run: RunStore): HTMLElement {
   const config = run.info.config;
   if (!config || Object.keys(config).length === 0) return el("p", { class: "muted" }, "The resolved config is not known yet.");
   const sources = run.info.sources ?? {};
-  const keys = Object.keys(config).sort((a, b) => {
-    const da = (sources[a] ?? "default") === "default" ? 1 : 0;
-    const db = (sources[b] ?? "default") === "default" ? 1 : 0;
-    return da - db || a.localeCompare(b);
-  });
+  const unused = unusedSettings(config);
+  const rank = (k: string) => (unused.has(k) ? 2 : (sources[k] ?? "default") === "default" ? 1 : 0);
+  const keys = Object.keys(config).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const table = el("table", { class: "data-table config-table", "data-run": run.info.key });
   const head = el("tr");
   head.append(el("th", {}, "hyperparameter"), el("th", {}, "value"), el("th", {}, "source"));
@@ -38,7 +47,7 @@ export function configTable(run: RunStore): HTMLElement {
   table.tHead!.append(head);
   for (const k of keys) {
     const tr = el("tr", { "data-key": k });
-    tr.append(el("td", { class: "key" }, k), el("td", { class: "value" }, fmtConfigValue(config[k])), sourceCell(sources[k]));
+    tr.append(el("td", { class: "key" }, k), valueCell(config[k], unused.get(k)), sourceCell(sources[k]));
     table.tBodies[0].append(tr);
   }
   return table;
@@ -73,10 +82,11 @@ export function diffTable(runs: RunStore[], colors: Map<string, string>): HTMLEl
   }
   table.append(el("thead"), el("tbody"));
   table.tHead!.append(head, sub);
+  const unused = new Map(runs.map((r) => [r, unusedSettings(r.info.config)]));
   for (const k of keys) {
     const tr = el("tr", { "data-key": k });
     tr.append(el("td", { class: "key" }, k));
-    for (const r of runs) tr.append(el("td", { class: "value", "data-run": r.info.key }, fmtConfigValue(r.info.config?.[k])), sourceCell(r.info.sources?.[k]));
+    for (const r of runs) tr.append(valueCell(r.info.config?.[k], unused.get(r)?.get(k), { "data-run": r.info.key }), sourceCell(r.info.sources?.[k]));
     table.tBodies[0].append(tr);
   }
   return table;

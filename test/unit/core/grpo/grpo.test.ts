@@ -5,6 +5,7 @@ import { SyncVectorEnv, type VectorEnv } from "../../../../src/core/envs/vector-
 import { GRPO, GrpoError } from "../../../../src/core/grpo/grpo";
 import { resolveConfig, type PPOConfig } from "../../../../src/core/ppo/config";
 import { PPO } from "../../../../src/core/ppo/ppo";
+import { unusedSettings } from "../../../../src/run-kind";
 import GoalEnv from "../../../fixtures/envs/with-tasks";
 
 /** Start state from the seed; episodes of 3 steps; reward = action (Discrete(2)) unless `flat`. */
@@ -198,4 +199,36 @@ test("linear schedules anneal by steps: GRPO's batches of whole episodes outgrow
   assert.equal(updates, 10);
   assert.equal(before, 240);
   grpo.dispose();
+});
+
+test("the settings the dashboard marks unused for GRPO have no effect: changing each leaves the trained actor bit-identical", () => {
+  const trainedActor = (over: Partial<PPOConfig>): number[] => {
+    const grpo = new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))), config(over));
+    for (let u = 0; u < 2; u++) grpo.iterate();
+    const w = grpo.policy.getWeights();
+    grpo.dispose();
+    return Object.entries(w)
+      .filter(([k]) => k.startsWith("actor/"))
+      .flatMap(([, v]) => Array.from(v.data));
+  };
+  const base = trainedActor({});
+  // A changed setting that GRPO does read moves the weights (else this test could not fail).
+  assert.notDeepEqual(trainedActor({ clipRange: 0.05 }), base, "clipRange (used) changes the result");
+  const changed: Record<string, unknown> = {
+    gamma: 0.5,
+    gaeLambda: 0.3,
+    vfCoef: 2,
+    clipRangeVf: 0.1,
+    zeroInitValueHead: true,
+    normalizeAdvantage: false,
+    normalizeReward: true,
+    clipReward: 0.5,
+    whitenRewards: true,
+  };
+  const unused = unusedSettings({ ...config(), algorithm: "grpo" });
+  assert.deepEqual([...unused.keys()].sort(), Object.keys(changed).sort(), "every unused setting is exercised here");
+  for (const [k, v] of Object.entries(changed)) assert.deepEqual(trainedActor({ [k]: v } as Partial<PPOConfig>), base, `${k} = ${JSON.stringify(v)} changed GRPO's training`);
+  // PPO does not read the grpo block; GRPO reads everything else.
+  assert.deepEqual([...unusedSettings({ ...config(), algorithm: "ppo" }).keys()], ["grpo"]);
+  assert.equal(unusedSettings(undefined).size, 0);
 });
