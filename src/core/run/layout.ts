@@ -15,6 +15,8 @@ export const RUN_FILES = {
   diagnostics: "diagnostics.jsonl",
   checkpoints: "checkpoints",
   replays: "replays",
+  /** The writer lock (`{pid, hostname, startedAt}` of the process writing the run; see lock.ts). Not run data. */
+  lock: "trainer.lock",
 } as const;
 
 /** Absolute paths of everything in the run directory `dir`. */
@@ -27,6 +29,7 @@ export function runPaths(dir: string): { [K in keyof typeof RUN_FILES]: string }
     diagnostics: path.join(dir, RUN_FILES.diagnostics),
     checkpoints: path.join(dir, RUN_FILES.checkpoints),
     replays: path.join(dir, RUN_FILES.replays),
+    lock: path.join(dir, RUN_FILES.lock),
   };
 }
 

@@ -9,6 +9,7 @@ import { isJsonObject, isMetricsRow, jsonLine, readJsonl, sanitizeEpisodeRow, sa
 import { ProgressCsv } from "./progress-csv";
 import { cleanTempCheckpoints, listCheckpoints, saveCheckpoint } from "./checkpoint";
 import { RUN_FILES, makeRunId, readRunInfo, runPaths, serialiseRunInfo } from "./layout";
+import { acquireRunLock } from "./lock";
 
 /** Options for `RunWriter.create`. */
 export interface CreateRunOptions {
@@ -41,18 +42,22 @@ export class RunWriter {
   private readonly csv: ProgressCsv;
   private readonly clock: () => Date;
   private closed = false;
+  /** Removes this writer's `trainer.lock`. */
+  private readonly releaseLock: () => void;
 
-  private constructor(dir: string, info: RunInfo, csv: ProgressCsv, clock: () => Date) {
+  private constructor(dir: string, info: RunInfo, csv: ProgressCsv, clock: () => Date, releaseLock: () => void) {
     this.dir = dir;
     this.paths = runPaths(dir);
     this.infoValue = info;
     this.csv = csv;
     this.clock = clock;
+    this.releaseLock = releaseLock;
   }
 
   /**
    * Creates `<root>/<runId>/` (and `root` if needed) with `run.json` and empty log files. Throws a RunDirError if
    * `root` is not writable or the folder already exists (with a caller-given `shortId`; a default one is retried).
+   * The new run's writer lock (`trainer.lock`, see lock.ts) is taken before run.json is written; `close()` removes it.
    */
   static create(root: string, info: NewRunInfo, opts: CreateRunOptions = {}): RunWriter {
     const clock = opts.clock ?? defaultClock;
@@ -89,13 +94,16 @@ export class RunWriter {
       status: info.status ?? "running",
     };
     const p = runPaths(dir);
+    let releaseLock: (() => void) | undefined;
     try {
       const text = serialiseRunInfo(full); // throws on BigInt etc. before writing
+      releaseLock = acquireRunLock(dir, now);
       writeFileAtomic(p.info, text);
       fs.mkdirSync(p.checkpoints);
       for (const f of [p.metrics, p.episodes, p.diagnostics]) touch(f);
     } catch (err) {
       // Do not leave a half-made run behind: we created this folder, so we remove it.
+      releaseLock?.();
       try {
         fs.rmSync(dir, { recursive: true, force: true });
       } catch {
@@ -103,14 +111,32 @@ export class RunWriter {
       }
       throw err instanceof TypeError ? err : wrapFsError(err, "creating", dir, NOT_CREATED);
     }
-    return new RunWriter(dir, full, new ProgressCsv(p.progress, []), clock);
+    return new RunWriter(dir, full, new ProgressCsv(p.progress, []), clock, releaseLock);
   }
 
   /**
    * Reopens an existing run to continue writing (resume after pause or crash): cuts torn last lines off the JSONL
    * files, rebuilds `progress.csv` from `metrics.jsonl`, and removes leftover temp checkpoint folders.
+   *
+   * First of all it takes the run's writer lock (`trainer.lock`, see lock.ts), replacing a stale one; `close()`
+   * removes it.
+   * @throws RunLockedError (a RunDirError with the holder's `pid`) when another live process writes the run: the
+   *   run directory is then left exactly as it was. RunDirError when run.json is missing or invalid (nothing is
+   *   written either).
    */
   static open(dir: string, opts: OpenRunOptions = {}): RunWriter {
+    readRunInfo(dir); // not a run: fail before creating a lock file in that folder
+    const releaseLock = acquireRunLock(dir);
+    try {
+      return RunWriter.openLocked(dir, opts, releaseLock);
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
+  }
+
+  private static openLocked(dir: string, opts: OpenRunOptions, releaseLock: () => void): RunWriter {
+    // Read again under the lock: the previous writer may have updated run.json until it let go.
     const info = readRunInfo(dir);
     const p = runPaths(dir);
     for (const f of [p.metrics, p.episodes, p.diagnostics]) {
@@ -118,7 +144,11 @@ export class RunWriter {
       touch(f);
     }
     for (const name of safeReaddir(dir)) {
-      if (name.startsWith(RUN_FILES.info + ".tmp-") || name.startsWith(RUN_FILES.progress + ".tmp-")) {
+      if (
+        name.startsWith(RUN_FILES.info + ".tmp-") ||
+        name.startsWith(RUN_FILES.progress + ".tmp-") ||
+        name.startsWith(RUN_FILES.lock + ".stale-") // a stale lock set aside by a writer that crashed right then
+      ) {
         const tmp = path.join(dir, name);
         try {
           fs.rmSync(tmp, { force: true });
@@ -131,7 +161,7 @@ export class RunWriter {
     const rows = readJsonl(p.metrics, isMetricsRow).rows;
     const csv = new ProgressCsv(p.progress, []);
     if (rows.length > 0) csv.rewrite(rows);
-    return new RunWriter(dir, info, csv, opts.clock ?? defaultClock);
+    return new RunWriter(dir, info, csv, opts.clock ?? defaultClock, releaseLock);
   }
 
   /** The current run.json contents (a copy). */
@@ -203,22 +233,26 @@ export class RunWriter {
   }
 
   /**
-   * Ends writing. Flushes the log files to disk (fsync). Does not change the status: call
-   * `updateRunInfo({ status: "finished", endedAt })` first. Idempotent.
+   * Ends writing. Flushes the log files to disk (fsync) and removes the writer lock (also when a flush fails). Does
+   * not change the status: call `updateRunInfo({ status: "finished", endedAt })` first. Idempotent.
    */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const f of [this.paths.metrics, this.paths.progress, this.paths.episodes, this.paths.diagnostics]) {
-      let fd: number | undefined;
-      try {
-        fd = fs.openSync(f, "r+");
-        fs.fsyncSync(fd);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== "ENOENT") throw wrapFsError(err, "flushing", f);
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
+    try {
+      for (const f of [this.paths.metrics, this.paths.progress, this.paths.episodes, this.paths.diagnostics]) {
+        let fd: number | undefined;
+        try {
+          fd = fs.openSync(f, "r+");
+          fs.fsyncSync(fd);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== "ENOENT") throw wrapFsError(err, "flushing", f);
+        } finally {
+          if (fd !== undefined) fs.closeSync(fd);
+        }
       }
+    } finally {
+      this.releaseLock();
     }
   }
 }
