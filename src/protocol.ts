@@ -83,7 +83,8 @@ export type FromTrainerMessage =
   | { type: "replay"; summary: ReplaySummary }
   | { type: "log"; level: "info" | "warn" | "error"; message: string }
   | { type: "finished"; status: RunStatus; runDir: string; totalTimesteps: number }
-  | { type: "error"; message: string; file?: string; line?: number; column?: number; hint?: string };
+  /** `runLocked`: the run to resume is written by another live process (its lock); the run was left untouched. */
+  | { type: "error"; message: string; file?: string; line?: number; column?: number; hint?: string; runLocked?: boolean };
 
 /** A run as the dashboard shows it. */
 export interface DashboardRunInfo {

@@ -3,6 +3,7 @@
  * streams `FromTrainerMessage`s back; obeys stop / pause / resume / checkpoint. Never trains on the extension host.
  */
 import { ConfigError } from "../core/ppo/config";
+import { RunDirError, RunLockedError } from "../core/run/run-dir";
 import { checkEnvFile } from "../envs/checker";
 import { EnvLoadError } from "../envs/loader";
 import type { FromTrainerMessage, ToTrainerMessage } from "../protocol";
@@ -29,7 +30,9 @@ async function start(msg: Extract<ToTrainerMessage, { type: "start" }>): Promise
     const err = e as Error;
     if (e instanceof EnvLoadError) {
       send({ type: "error", message: err.message, file: e.file, line: e.line, column: e.column, hint: e.hint });
-    } else if (e instanceof ConfigError || e instanceof BackendError) {
+    } else if (e instanceof RunLockedError) {
+      send({ type: "error", message: err.message, runLocked: true });
+    } else if (e instanceof ConfigError || e instanceof BackendError || e instanceof RunDirError) {
       send({ type: "error", message: err.message });
     } else {
       send({ type: "error", message: err.stack ?? String(err) });

@@ -23,7 +23,7 @@ import {
 } from "../core/ppo/config";
 import { DiagnosticsMonitor } from "../core/diagnostics/monitor";
 import { PPO, type PPOState, type UpdateMetrics } from "../core/ppo/ppo";
-import { RunWriter } from "../core/run/run-dir";
+import { RunLockedError, RunWriter, runLockHolder } from "../core/run/run-dir";
 import type { RunStatus } from "../core/run/types";
 import { checkLoadedEnv, stackLocation } from "../envs/checker";
 import { BUILTIN_ENVS, EnvLoadError, loadEnv, resolveBuiltinEnv, type LoadedEnvFile } from "../envs/loader";
@@ -311,11 +311,16 @@ export class TrainingSession {
 
   /**
    * Runs to the end.
-   * @throws EnvLoadError / ConfigError / BackendError before the run directory is created.
+   * @throws EnvLoadError / ConfigError / BackendError before the run directory is created; RunLockedError when
+   *   `resume` names a run another live process writes (that run is then left untouched).
    */
   async run(): Promise<{ status: RunStatus; runDir: string; metrics: UpdateMetrics[] }> {
     const req = this.request;
     const resume = req.resume ? resolveCheckpoint(path.resolve(req.cwd, req.resume)) : undefined;
+    // Another process trains this run (another window, or the CLI): say so before loading anything. RunWriter.open
+    // below takes the lock for real (and refuses the same way if another process wins the race meanwhile).
+    const holder = resume ? runLockHolder(resume.runDir) : undefined;
+    if (resume && holder) throw new RunLockedError(resume.runDir, holder);
     const loaded = await loadEnv(req.env || resume?.info.envFile || "", { cwd: req.cwd });
     for (const warning of loaded.warnings ?? []) this.emit({ type: "log", level: "warn", message: warning });
     const { config, sources } = resume ? resolveResumeConfig(req, resume) : resolveRequestConfig(req, loaded);
@@ -443,18 +448,27 @@ export class TrainingSession {
       const which = config.initFrom ? `initFrom ${config.initFrom} / referencePolicy ${config.referencePolicy}` : `referencePolicy ${config.referencePolicy}`;
       throw e instanceof CheckpointError && option ? new CheckpointError(`${option}: ${e.message}`) : e instanceof CheckpointError ? e : new CheckpointError(`cannot use ${which}: ${(e as Error).message}`);
     }
-    const writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
-      envName,
-      envFile: loaded.python?.envSpec ?? loaded.file, // file.py:ClassName when a Python file holds several envs
-      envHash: loaded.hash,
-      seed: config.seed,
-      backend: backend.name,
-      config: config as unknown as Record<string, unknown>,
-      configSources: sources,
-      versions: { ppoLab: ppoLabVersion(), tfjs: tf.version.tfjs, node: process.version },
-      totalTimesteps: 0,
-      extra: backend.notes.length ? { backendNotes: backend.notes } : undefined,
-    });
+    let writer: RunWriter;
+    try {
+      writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
+        envName,
+        envFile: loaded.python?.envSpec ?? loaded.file, // file.py:ClassName when a Python file holds several envs
+        envHash: loaded.hash,
+        seed: config.seed,
+        backend: backend.name,
+        config: config as unknown as Record<string, unknown>,
+        configSources: sources,
+        versions: { ppoLab: ppoLabVersion(), tfjs: tf.version.tfjs, node: process.version },
+        totalTimesteps: 0,
+        extra: backend.notes.length ? { backendNotes: backend.notes } : undefined,
+      });
+    } catch (e) {
+      // Refused (RunLockedError: another process writes that run) or failed: this session owns no run directory,
+      // so it writes nothing anywhere (no status, no diagnostics); the caller reports the error.
+      vecEnv.close();
+      this.ppo.dispose();
+      throw e;
+    }
     if (resume) {
       writer.updateRunInfo({
         status: "running",
