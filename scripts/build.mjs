@@ -1,11 +1,14 @@
 // Builds every bundle with esbuild: the extension (vscode external), the trainer process entry, the CLI, the bench,
-// the public module env files alias as "ppo-lab", and the webview bundles; copies the TF.js wasm binaries.
+// the public module env files alias as "ppo-lab", and the webview bundles; copies the TF.js wasm binaries; emits the
+// "ppo-lab" declarations (dist/types/) and refreshes the TypeScript server plugin in node_modules/ppo-lab-ts-plugin/.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { emitPublicTypes } from "./emit-public-types.mjs";
+import { syncTsPlugin } from "./sync-ts-plugin.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(import.meta.url);
@@ -63,10 +66,16 @@ if (webviewEntries.length > 0) {
   builds.push({ ...common, platform: "browser", format: "iife", target: "es2022", entryPoints: webviewEntries, outdir: dist });
 }
 
+// esbuild runs in its own process, so the declarations and the plugin copy happen while it bundles.
+const pending = watch ? Promise.all(builds.map((b) => esbuild.context(b))) : Promise.all(builds.map((b) => esbuild.build(b)));
+// Declarations of "ppo-lab" for the editor (dist/types/), found by the TypeScript server plugin (ts-plugin/); in watch
+// mode they are emitted once, at start.
+emitPublicTypes(root, join(dist, "types"));
+syncTsPlugin(root);
 if (watch) {
-  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  const contexts = await pending;
   await Promise.all(contexts.map((c) => c.watch()));
   console.log("watching for changes...");
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await pending;
 }
