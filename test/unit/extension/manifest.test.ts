@@ -35,3 +35,36 @@ test("the manifest declares limited support for untrusted workspaces and the sch
   assert.equal(pkg.engines.vscode, "^1.90.0");
   assert.deepEqual(pkg.categories, ["Machine Learning"]);
 });
+
+test("the TypeScript server plugin is contributed, installed as a real production dependency, and packed with the declarations", () => {
+  const plugin = JSON.parse(fs.readFileSync(path.join(root, "ts-plugin", "package.json"), "utf8"));
+  assert.deepEqual(pkg.contributes.typescriptServerPlugins, [{ name: plugin.name, enableForWorkspaceTypeScriptVersions: true }]);
+  assert.ok(fs.existsSync(path.join(root, "ts-plugin", plugin.main)), `ts-plugin/${plugin.main} exists`);
+  // VS Code loads the plugin by name from the extension's node_modules; vsce packs only production dependencies'
+  // real files, so it is a file: dependency installed as a copy.
+  assert.equal(pkg.dependencies[plugin.name], "file:ts-plugin");
+  assert.match(fs.readFileSync(path.join(root, ".npmrc"), "utf8"), /^install-links=true$/m);
+  const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
+  const locked = lock.packages[`node_modules/${plugin.name}`];
+  assert.ok(locked && locked.resolved === "file:ts-plugin" && !locked.link, `package-lock.json installs ${plugin.name} as a copy: ${JSON.stringify(locked)}`);
+
+  // .vscodeignore as vsce reads it: gitignore-style rules in order, the last matching one decides ("!" re-includes).
+  const rules = fs
+    .readFileSync(path.join(root, ".vscodeignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+  const matchesGlob = (path as unknown as { matchesGlob(p: string, g: string): boolean }).matchesGlob;
+  const packed = (file: string): boolean => {
+    let included = true;
+    for (const rule of rules) {
+      const negated = rule.startsWith("!");
+      if (matchesGlob(file, negated ? rule.slice(1) : rule)) included = negated;
+    }
+    return included;
+  };
+  for (const f of [`node_modules/${plugin.name}/package.json`, `node_modules/${plugin.name}/${plugin.main}`, "dist/types/public/index.d.ts", "dist/types/core/env.d.ts", "dist/types/core/replay/types.d.ts", "dist/public/index.js"]) {
+    assert.ok(packed(f), `${f} is in the VSIX`);
+  }
+  for (const f of ["ts-plugin/index.js", "src/public/index.ts", "node_modules/typescript/package.json"]) assert.ok(!packed(f), `${f} stays out of the VSIX`);
+});
