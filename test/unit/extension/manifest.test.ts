@@ -67,4 +67,7 @@ test("the TypeScript server plugin is contributed, installed as a real productio
     assert.ok(packed(f), `${f} is in the VSIX`);
   }
   for (const f of ["ts-plugin/index.js", "src/public/index.ts", "node_modules/typescript/package.json"]) assert.ok(!packed(f), `${f} stays out of the VSIX`);
+  // A workspace that installs a checkout (npm i -D <checkout>) resolves "ppo-lab" to the same declarations.
+  assert.equal(pkg.types, "./dist/types/public/index.d.ts");
+  assert.ok(fs.existsSync(path.join(root, pkg.types)), `${pkg.types} exists (npm run build)`);
 });
