@@ -11,7 +11,6 @@ import { ConfigError, DEFAULT_CONFIG } from "../core/ppo/config";
 import type { FromTrainerMessage } from "../protocol";
 import { TrainingSession } from "../trainer/session";
 import { installInterruptHandlers } from "./interrupts";
-import { isPythonEnvFile } from "../envs/python/load";
 import {
   buildCompareEntries,
   type CompareEntry,
@@ -112,16 +111,7 @@ export function registerCompareCommand(program: Command): void {
     .option("--json", "print the summary as JSON")
     .action(async (env: string, flags: CompareFlags) => {
       const cwd = process.cwd();
-      const python = isPythonEnvFile(env);
-      let algorithms = flags.algorithms !== undefined ? flags.algorithms.split(",") : flags.config?.length ? [] : ["ppo", "grpo"];
-      if (python && flags.algorithms === undefined && algorithms.includes("grpo")) {
-        // GRPO cannot run Python envs yet: the default list leaves it out (an explicit --algorithms grpo is an error).
-        algorithms = algorithms.filter((a) => a !== "grpo");
-        if (!flags.json) process.stderr.write(`note: grpo is left out: GRPO does not support Python envs yet (${env}); comparing ${algorithms.join(", ")}\n`);
-      }
-      if (python && algorithms.some((a) => a.trim().toLowerCase() === "grpo")) {
-        throw new ConfigError("the compare options", [`--algorithms grpo: GRPO does not support Python envs yet (${env}); leave grpo out of --algorithms`]);
-      }
+      const algorithms = flags.algorithms !== undefined ? flags.algorithms.split(",") : flags.config?.length ? [] : ["ppo", "grpo"];
       const entries = buildCompareEntries(algorithms, flags.config ?? []);
       if (flags.timesteps === 0) throw new InvalidArgumentError("--timesteps must be a positive integer");
       const seed = flags.seed ?? DEFAULT_CONFIG.seed; // the same seed for every run, also when not given

@@ -9,7 +9,6 @@ import * as vscode from "vscode";
 import { writeFileAtomic } from "../core/run/fs-util";
 import { makeRunId } from "../core/run/run-dir";
 import { BUILTIN_ENVS } from "../envs/loader";
-import { isPythonEnvFile } from "../envs/python/load";
 import { DEFAULT_CONFIG, PRESETS, type PPOConfig } from "../core/ppo/config";
 import { buildCompareEntries, type CompareEntry, type CompareResult, entryOverrides, formatSummaryMarkdown, summarizeMetrics, summarizeRun } from "../trainer/compare";
 import type { DashboardSource } from "./panels/dashboard-panel";
@@ -44,16 +43,13 @@ export function compareAlgorithmsCommand(context: vscode.ExtensionContext, deps:
 
     const configs = await vscode.workspace.findFiles("**/*.ppo.json", "**/node_modules/**", 100);
     type Item = vscode.QuickPickItem & { algorithm?: "ppo" | "grpo"; file?: string };
-    // GRPO resets a group with one seed, which the Python bridge cannot do yet: not offered for .py envs.
-    const python = isPythonEnvFile(picked.env);
     const items: Item[] = [
       { label: "PPO", description: "PPO-Clip with a critic (algorithm: ppo)", algorithm: "ppo", picked: true },
-      ...(python ? [] : [{ label: "GRPO", description: "critic-free, group-normalised returns (algorithm: grpo)", algorithm: "grpo" as const, picked: true }]),
+      { label: "GRPO", description: "critic-free, group-normalised returns (algorithm: grpo)", algorithm: "grpo", picked: true },
       ...configs.map((u) => ({ label: `$(json) ${path.basename(u.fsPath)}`, description: vscode.workspace.asRelativePath(u), file: u.fsPath })),
     ];
     const choices = await vscode.window.showQuickPick(items, {
       title: "PPO Lab: algorithms and configs to compare",
-      placeHolder: python ? "GRPO is not offered: it does not support Python envs yet" : undefined,
       canPickMany: true,
     });
     if (!choices || choices.length === 0) return;

@@ -337,17 +337,6 @@ export class TrainingSession {
       // A `grpo` block with algorithm "ppo" (e.g. a config meant for GRPO with the algorithm key forgotten).
       this.emit({ type: "log", level: "warn", message: `grpo settings (from the ${sources.grpo}) are ignored: algorithm is "${config.algorithm}" (from the ${sources.algorithm}); set "algorithm": "grpo" to train with GRPO, or remove the grpo block` });
     }
-    if (loaded.python && config.algorithm === "grpo") {
-      // Name the layer that chose GRPO (the --config file, the env's exported config, settings or a flag).
-      const from =
-        resume ? `${resume.runDir}/run.json`
-        : sources.algorithm === "flag" ? "command-line flags"
-        : sources.algorithm === "settings" ? "settings (ppoLab.*)"
-        : req.configFile && !(loaded.config && "algorithm" in loaded.config) ? req.configFile
-        : req.configFile ? `${req.configFile} or the exported config of ${loaded.file}`
-        : `the exported config of ${loaded.file}`;
-      throw new ConfigError(from, [`algorithm "grpo" is not supported for Python envs yet (${loaded.file}); set "algorithm": "ppo" or remove the key`]);
-    }
     // GRPO runs one group of groupSize env copies (reset together with one seed per group).
     const envCopies = config.algorithm === "grpo" ? config.grpo.groupSize : config.nEnvs;
     let vecEnv: VectorEnv;
@@ -358,7 +347,7 @@ export class TrainingSession {
             pythonVectorSpec(loaded.python, config, config.maxEpisodeSteps ?? loaded.maxEpisodeSteps ?? 0, (line) =>
               this.emit({ type: "log", level: "info", message: `[python] ${line}` }),
             ),
-            config.nEnvs,
+            envCopies,
             config.nEnvProcesses,
           )
         : new SyncVectorEnv(this.withLearnedReward(makeEnvs(loaded, { ...config, nEnvs: envCopies }), config, req.cwd));

@@ -52,7 +52,7 @@ export class GRPO extends PPO {
    * @throws GrpoError when the env cannot run GRPO.
    */
   constructor(env: VectorEnv, config: PPOConfig, now: () => number = Date.now) {
-    if (!env.resetEach) throw new GrpoError("GRPO resets a whole group with one seed, which this env (a Python env) does not support yet");
+    if (!env.resetEach) throw new GrpoError("GRPO resets a whole group with one seed (resetEach), which this vector env does not support");
     if (env.nEnvs !== config.grpo.groupSize) {
       throw new GrpoError(`GRPO runs groupSize = ${config.grpo.groupSize} env copies, but the vector env has ${env.nEnvs}`);
     }

@@ -33,11 +33,6 @@ export function splitPythonTarget(spec: string): [string, string] | undefined {
   return m ? [m[1], m[2]] : undefined;
 }
 
-/** A Python env file (`file.py` or `file.py:ClassName`); registered Gymnasium ids are not told apart here. */
-export function isPythonEnvFile(env: string): boolean {
-  return env.endsWith(".py") || splitPythonTarget(env) !== undefined;
-}
-
 /** A Gymnasium-style id (`Name-v3`, `ns/Name-v0`). */
 export function looksLikeGymId(spec: string): boolean {
   return /^([\w.-]+\/)?[\w.:-]+-v\d+$/.test(spec);

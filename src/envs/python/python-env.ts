@@ -204,12 +204,25 @@ export class PythonVectorEnv implements VectorEnv {
 
   /** Resets every copy, env i with seed `seed + i`. @returns `[nEnvs * obsDim]` */
   reset(seed: number): Float32Array {
+    return this.resetEach(Array.from({ length: this.nEnvs }, (_, i) => seed + i));
+  }
+
+  /**
+   * Resets env i with `env.reset(seed=seeds[i])` (GRPO resets a whole group with one seed). Python envs have no
+   * `tasks` (Env.tasks is a TypeScript env feature), so `tasks` must be absent.
+   * @returns `[nEnvs * obsDim]`
+   * @throws RangeError when there is not one integer seed per env, or tasks are given
+   */
+  resetEach(seeds: readonly number[], tasks?: readonly unknown[]): Float32Array {
+    if (seeds.length !== this.nEnvs) throw new RangeError(`resetEach: ${seeds.length} seeds for ${this.nEnvs} envs`);
+    if (tasks !== undefined) throw new RangeError("resetEach: Python envs take no tasks (reset options carry only the seed)");
+    for (const s of seeds) if (!Number.isSafeInteger(s)) throw new RangeError(`resetEach: seed ${s} is not an integer`);
     const out = new Float32Array(this.nEnvs * this.obsDim);
     const frames = this.shards.map(([a, b]) => {
       const payload = new Uint8Array(1 + 8 * (b - a));
       payload[0] = 1;
       const view = new DataView(payload.buffer);
-      for (let i = a; i < b; i++) view.setBigInt64(1 + 8 * (i - a), BigInt(seed + i), true);
+      for (let i = a; i < b; i++) view.setBigInt64(1 + 8 * (i - a), BigInt(seeds[i]), true);
       return frame(OP_RESET, payload);
     });
     const replies = this.bridge.call(frames, this.spec.stepTimeoutMs, "reset()");

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PYTHON_FIXTURES, PYTHON_STUBS, skipWithoutNumpy } from "../../fixtures/python/python-test-env";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const TINY_CONFIG = path.join(REPO, "test", "fixtures", "cli", "tiny-config.json");
@@ -78,21 +79,23 @@ test("a second Ctrl-C quits compare at once and leaves the current run 'stopped'
   assert.equal(info.totalTimesteps, rows[rows.length - 1].total_timesteps);
 });
 
-test("compare on a Python env leaves grpo out of the default algorithms with a note; an explicit --algorithms grpo is an error", async () => {
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join("src", "cli", "main.ts"), "compare", ...args], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.setEncoding("utf8");
-      child.stderr.on("data", (d: string) => (stderr += d));
-      child.on("close", (code) => resolve({ code, stderr }));
+test("compare on a Python env trains PPO and GRPO by default, both through the bridge", { skip: skipWithoutNumpy() }, async () => {
+  const out = path.join(tmpRoot, "py");
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join("src", "cli", "main.ts"), "compare", path.join(PYTHON_FIXTURES, "cartpole.py"), "-t", "2048", "--json", "-o", out], {
+      cwd: REPO,
+      env: { ...process.env, PYTHONPATH: PYTHON_STUBS },
+      stdio: ["ignore", "pipe", "pipe"],
     });
-  const missing = path.join(tmpRoot, "missing.py"); // never loaded far: the ppo run fails on the missing file
-  const byDefault = await run([missing, "-o", path.join(tmpRoot, "py")]);
-  assert.match(byDefault.stderr, /note: grpo is left out: GRPO does not support Python envs yet .*comparing ppo/);
-  assert.doesNotMatch(byDefault.stderr, /algorithm "grpo"/);
-  const explicit = await run([missing, "--algorithms", "ppo,grpo", "-o", path.join(tmpRoot, "py")]);
-  assert.equal(explicit.code, 2);
-  assert.match(explicit.stderr, /--algorithms grpo: GRPO does not support Python envs yet .*leave grpo out of --algorithms/);
-  assert.deepEqual(runDirs(path.join(tmpRoot, "py")), []);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { results: { algorithm: string; status: string; totalTimesteps: number }[] };
+  assert.deepEqual(summary.results.map((x) => [x.algorithm, x.status]), [["ppo", "finished"], ["grpo", "finished"]]);
+  for (const x of summary.results) assert.ok(x.totalTimesteps >= 2048, `${x.algorithm}: ${x.totalTimesteps} steps`);
+  assert.equal(runDirs(out).length, 2);
 });

@@ -1,18 +1,17 @@
 /**
- * Telling Python env targets apart from TypeScript env files and Gymnasium ids (used by compare, in the CLI and the
- * extension, to leave GRPO out for Python envs).
+ * Telling Python env targets (`file.py:ClassName`) apart from TypeScript env files and Gymnasium ids.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isPythonEnvFile, splitPythonTarget } from "../../../../src/envs/python/load";
+import { looksLikeGymId, splitPythonTarget } from "../../../../src/envs/python/load";
 
-test("file.py and file.py:ClassName are Python env files; .ts files, ids and look-alikes are not", () => {
-  for (const t of ["envs/cartpole.py", "/abs/dir/my env.py", "cartpole.py:CartPoleEnv", "pkg/two_envs.py:pkg.Inner"]) {
-    assert.equal(isPythonEnvFile(t), true, t);
-  }
-  for (const t of ["examples/cartpole.ts", "CartPole-v1", "ns/Custom-v0", "notes.py.ts", "cartpole.pyc", "a.py:"]) {
-    assert.equal(isPythonEnvFile(t), false, t);
-  }
+test("file.py:ClassName splits into file and class; plain files, ids and look-alikes do not", () => {
   assert.deepEqual(splitPythonTarget("cartpole.py:CartPoleEnv"), ["cartpole.py", "CartPoleEnv"]);
-  assert.equal(splitPythonTarget("cartpole.py"), undefined);
+  assert.deepEqual(splitPythonTarget("pkg/two_envs.py:pkg.Inner"), ["pkg/two_envs.py", "pkg.Inner"]);
+  assert.deepEqual(splitPythonTarget("/abs/dir/my env.py:Env"), ["/abs/dir/my env.py", "Env"]);
+  for (const t of ["cartpole.py", "examples/cartpole.ts", "CartPole-v1", "notes.py.ts", "cartpole.pyc", "a.py:"]) {
+    assert.equal(splitPythonTarget(t), undefined, t);
+  }
+  for (const t of ["CartPole-v1", "ns/Custom-v0", "ALE/Pong-v5"]) assert.equal(looksLikeGymId(t), true, t);
+  for (const t of ["cartpole.py", "examples/cartpole.ts", "CartPole"]) assert.equal(looksLikeGymId(t), false, t);
 });
