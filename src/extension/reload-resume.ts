@@ -8,9 +8,15 @@
  *
  * A run the user stopped is never resumed (no `interrupted` mark); nor is one interrupted longer ago (a window
  * closed yesterday): it stays a past run with its checkpoint. Free of the `vscode` module.
+ *
+ * Two windows on the same workspace both see the interrupted run. The run directory's writer lock (trainer.lock)
+ * decides: a run whose lock a live process took after this window activated was resumed by another window and is
+ * skipped; a lock taken earlier may be the old trainer still closing the run, so it is waited for (at most
+ * `settleTimeoutMs`). If another process still wins the race, the trainer refuses with that message and the run is
+ * shown as not resumed (see `LiveRun.notResumed`), its run.json untouched.
  */
 import * as path from "node:path";
-import { listRuns, readRunInfo, RunReader } from "../core/run/run-dir";
+import { listRuns, readRunInfo, RunLockedError, runLockHolder, RunReader, type RunLockHolder } from "../core/run/run-dir";
 import type { TrainRequest } from "../protocol";
 import { findingsFromRows } from "./findings";
 import type { LiveRun, RunManager } from "./run-manager";
@@ -48,11 +54,15 @@ export class ReloadResume {
   /** Run directories being watched or resumed, with the resumed run (undefined: not resumed). */
   private readonly pending = new Map<string, Promise<LiveRun | undefined>>();
   private disposed = false;
+  /** When this window's extension activated (ms): a writer lock taken later is another window's trainer. */
+  private readonly activatedAtMs: number;
 
   constructor(
     private readonly manager: RunManager,
     private readonly options: ReloadResumeOptions,
-  ) {}
+  ) {
+    this.activatedAtMs = this.now();
+  }
 
   /**
    * Looks through the run directories under `roots` for runs interrupted by a window reload (or still finishing
@@ -96,7 +106,10 @@ export class ReloadResume {
     return this.options.resumeWithinMs ?? RESUME_WITHIN_MS;
   }
 
-  /** Waits for the old trainer to leave "running"/"paused", then resumes the run if it was interrupted. */
+  /**
+   * Waits for the old trainer to leave "running"/"paused" and to release the run's writer lock, then resumes the
+   * run if it was interrupted. Gives up on a run whose lock another process took after this window activated.
+   */
   private async watch(root: string, dir: string): Promise<LiveRun | undefined> {
     const deadline = this.now() + (this.options.settleTimeoutMs ?? SETTLE_TIMEOUT_MS);
     for (;;) {
@@ -107,14 +120,25 @@ export class ReloadResume {
       } catch {
         return undefined; // deleted, or not readable: nothing to resume
       }
+      const holder = lockHolder(dir);
+      if (holder && Date.parse(holder.startedAt) >= this.activatedAtMs) {
+        // Not the old trainer of this window (that one started before this activation): another window or the
+        // CLI resumed the run.
+        this.options.log("info", `${path.basename(dir)}: not resumed here: ${new RunLockedError(dir, holder).message}`);
+        return undefined;
+      }
       if (info.status !== "running" && info.status !== "paused") {
         const mark = interruptedMark(info.extra);
         if (info.status !== "stopped" || !mark || this.now() - Date.parse(mark.at) >= this.resumeWithinMs) return undefined;
         if (this.manager.find(dir)) return undefined; // resumed by hand meanwhile
-        return this.resume(root, dir, mark);
+        // Stopped, but its lock is still held: the old trainer is closing the run (replays, env processes).
+        if (!holder) return this.resume(root, dir, mark);
       }
       // Still "running": the old trainer is finishing its update (or another process trains it: then leave it).
-      if (this.now() > deadline) return undefined;
+      if (this.now() > deadline) {
+        if (holder) this.options.log("info", `${path.basename(dir)}: not resumed: ${new RunLockedError(dir, holder).message}`);
+        return undefined;
+      }
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
@@ -128,6 +152,15 @@ export class ReloadResume {
     // only appends after it restored the checkpoint, so the dashboard's first snapshot already shows the whole run.
     preloadFromDisk(run, dir);
     return run;
+  }
+}
+
+/** The live process holding `dir`'s writer lock; an unreadable lock file counts as none (the trainer decides). */
+function lockHolder(dir: string): RunLockHolder | undefined {
+  try {
+    return runLockHolder(dir);
+  } catch {
+    return undefined;
   }
 }
 

@@ -70,6 +70,12 @@ export class LiveRun {
   handle: TrainerHandle | undefined;
   /** Set when the user asked to stop (so an exit is "stopped", not "failed"). */
   stopRequested = false;
+  /**
+   * Set when the trainer refused to resume this run because another live process writes it (its trainer.lock, e.g.
+   * another window resumed it first): the run ends here as "stopped" with that message in `error`, and its run
+   * directory, which this window does not own, is left alone (never marked failed).
+   */
+  notResumed = false;
 
   constructor(
     readonly request: TrainRequest,
@@ -236,6 +242,10 @@ export class RunManager {
         break;
       case "error":
         run.error = msg.message;
+        if (msg.runLocked) {
+          run.notResumed = true;
+          this.log("warn", `${run.envName}: not resumed: ${msg.message}`);
+        }
         break;
       case "finished":
         this.setStatus(run, msg.status);
@@ -248,7 +258,10 @@ export class RunManager {
 
   private onTrainerExit(run: LiveRun, code: number | null, signal: string | null, stderrTail: string): void {
     run.handle = undefined;
-    if (!run.ended) {
+    if (!run.ended && run.notResumed) {
+      // Another process writes that run: not ours to mark; the message from the trainer stays the reason shown.
+      this.setStatus(run, "stopped");
+    } else if (!run.ended) {
       // The trainer died without saying how the run ended (crash, OOM, killed).
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       run.error = `the trainer process ${how}${stderrTail ? `; last output:\n${stderrTail}` : ""}`;
@@ -350,7 +363,11 @@ export class RunManager {
   }
 }
 
-/** Records a crash in run.json when the trainer could not (status still "running"/"paused"). */
+/**
+ * Records a crash in run.json when the trainer could not (status still "running"/"paused"). Does nothing when
+ * another live process holds the run's writer lock (RunWriter.open refuses), so a run another window or the CLI
+ * trains is never marked failed from here.
+ */
 function markRunDirFailed(dir: string, reason: string, stopRequested: boolean): void {
   try {
     const writer = RunWriter.open(dir);

@@ -142,3 +142,76 @@ test("dispose (VS Code does not wait for deactivate) interrupts trainers instead
   assert.equal(trainers[0].disconnected, true);
   assert.equal(killed, false);
 });
+
+test("a run another window resumed first (its lock taken after this activation) is skipped, with the holder in the log", async () => {
+  const root = tempRoot();
+  const dir = makeRun(root, "stopped", new Date());
+  const { manager, trainers } = setup();
+  const logs: string[] = [];
+  const rr = new ReloadResume(manager, { cwdFor: () => root, log: (_l, m) => logs.push(m), settleTimeoutMs: 5_000 });
+  const other = RunWriter.open(dir); // the other window's trainer
+  try {
+    rr.scan([root]);
+    await rr.settled([dir]);
+    assert.equal(trainers.length, 0, "not resumed a second time");
+    assert.equal(manager.find(dir), undefined);
+    assert.ok(logs.some((m) => m.includes(`is being trained by process ${process.pid}`)), logs.join("\n"));
+  } finally {
+    other.close();
+    rr.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a stopped run whose old trainer still holds the lock (taken before this activation) is resumed once it lets go", async () => {
+  const root = tempRoot();
+  const dir = makeRun(root, "stopped", new Date());
+  const old = RunWriter.open(dir); // the old trainer, closing up after writing "stopped"
+  await new Promise((r) => setTimeout(r, 5));
+  const { manager, trainers } = setup();
+  const rr = new ReloadResume(manager, { cwdFor: () => root, log: () => {}, settleTimeoutMs: 10_000 });
+  rr.scan([root]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(trainers.length, 0, "not resumed while the lock is held");
+  old.close();
+  await rr.settled([dir]);
+  assert.equal(trainers.length, 1, "resumed after the lock was released");
+  rr.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("a resume the trainer refuses (another process took the lock in between) shows the message, stopped, never failed", async () => {
+  const root = tempRoot();
+  const dir = makeRun(root, "stopped", new Date());
+  let onMsg: ((m: FromTrainerMessage) => void) | undefined;
+  let onExit: ((code: number | null, signal: string | null, tail: string) => void) | undefined;
+  const manager = new RunManager(
+    () => ({
+      pid: 4343,
+      send: () => undefined,
+      onMessage: (l) => (onMsg = l),
+      onExit: (l) => (onExit = l),
+      kill: () => undefined,
+    }),
+    { maxConcurrent: () => 2, log: () => undefined },
+  );
+  const rr = new ReloadResume(manager, { cwdFor: () => root, log: () => {} });
+  rr.scan([root]);
+  await rr.settled([dir]);
+  const run = manager.find(dir);
+  assert.ok(run && onMsg && onExit);
+  // Meanwhile another window's trainer took the run: it is "running" under that process's lock.
+  const other = RunWriter.open(dir);
+  other.updateRunInfo({ status: "running" });
+  const before = fs.readFileSync(path.join(dir, "run.json"), "utf8");
+  const message = `run ${path.basename(dir)} is being trained by process 999 (started x); stop that run first, or wait for it to end.`;
+  onMsg({ type: "error", message, runLocked: true });
+  onExit(2, null, "");
+  assert.equal(run.status, "stopped");
+  assert.equal(run.notResumed, true);
+  assert.equal(run.error, message);
+  assert.equal(fs.readFileSync(path.join(dir, "run.json"), "utf8"), before, "run.json untouched");
+  other.close();
+  rr.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
