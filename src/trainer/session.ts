@@ -316,11 +316,11 @@ export class TrainingSession {
    */
   async run(): Promise<{ status: RunStatus; runDir: string; metrics: UpdateMetrics[] }> {
     const req = this.request;
+    // Another process trains this run (another window, or the CLI): say so before reading its checkpoints (it may
+    // have none yet, or be writing one). RunWriter.open below takes the lock for real (and refuses the same way if
+    // another process wins the race meanwhile).
+    if (req.resume) assertNotLocked(path.resolve(req.cwd, req.resume));
     const resume = req.resume ? resolveCheckpoint(path.resolve(req.cwd, req.resume)) : undefined;
-    // Another process trains this run (another window, or the CLI): say so before loading anything. RunWriter.open
-    // below takes the lock for real (and refuses the same way if another process wins the race meanwhile).
-    const holder = resume ? runLockHolder(resume.runDir) : undefined;
-    if (resume && holder) throw new RunLockedError(resume.runDir, holder);
     const loaded = await loadEnv(req.env || resume?.info.envFile || "", { cwd: req.cwd });
     for (const warning of loaded.warnings ?? []) this.emit({ type: "log", level: "warn", message: warning });
     const { config, sources } = resume ? resolveResumeConfig(req, resume) : resolveRequestConfig(req, loaded);
@@ -585,6 +585,21 @@ export class TrainingSession {
     this.emit({ type: "finished", status, runDir: writer.dir, totalTimesteps: this.ppo.totalTimesteps });
     return { status, runDir: writer.dir, metrics };
   }
+}
+
+/**
+ * Throws RunLockedError when the run of `target` (a run directory, or one of its `checkpoints/<step>` folders) is
+ * written by another live process. Anything else (no such folder, not a run) is left to resolveCheckpoint to report.
+ */
+function assertNotLocked(target: string): void {
+  const runDir = path.basename(path.dirname(target)) === "checkpoints" ? path.dirname(path.dirname(target)) : target;
+  let holder;
+  try {
+    holder = runLockHolder(runDir);
+  } catch {
+    return;
+  }
+  if (holder) throw new RunLockedError(runDir, holder);
 }
 
 /** The env file's text, for locating its methods in findings; undefined when it cannot be read. */
