@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RUN_FILES, RunLockedError } from "../../../src/core/run/run-dir";
+import { RUN_FILES, RunLockedError, RunWriter } from "../../../src/core/run/run-dir";
 import { TrainingSession } from "../../../src/trainer/session";
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -69,4 +69,18 @@ test("--resume of a run another live process trains fails with the holder's pid 
   const resumed = await new TrainingSession({ env: "", cwd: root, runsRoot: root, resume: first.runDir, overrides: { totalTimesteps: 512 } }, { emit: () => undefined }).run();
   assert.equal(resumed.status, "finished");
   assert.equal(fs.existsSync(path.join(first.runDir, RUN_FILES.lock)), false);
+});
+
+test("--resume of a run that another process has just started (no checkpoint yet) names that process, not the missing checkpoint", async () => {
+  const w = RunWriter.create(root, { envName: "CartPole-v1", envFile: "CartPole-v1", envHash: "h", seed: 1, backend: "js", config: {}, versions: { ppoLab: "0", tfjs: "0", node: "0" } });
+  try {
+    for (const target of [w.dir, path.join(w.dir, "checkpoints", "128")]) {
+      await assert.rejects(
+        new TrainingSession({ env: "", cwd: root, runsRoot: root, resume: target }, { emit: () => undefined }).run(),
+        (e: Error) => e instanceof RunLockedError && e.pid === process.pid && e.message.startsWith(`run ${path.basename(w.dir)} is being trained by process ${process.pid}`),
+      );
+    }
+  } finally {
+    w.close();
+  }
 });
