@@ -116,6 +116,8 @@ export function activate(context: vscode.ExtensionContext): void {
           else if (c) log.show();
         });
     }
+    // Another window (or the CLI) took the run first: its lock holder trains it there; nothing was changed here.
+    if (run.status === "stopped" && run.notResumed && run.error) void vscode.window.showWarningMessage(`PPO Lab: not resumed here: ${run.error}`);
   });
 
   const requireTrust = async (): Promise<boolean> => {
