@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Env } from "../core/env";
 import { TimeLimit } from "../core/envs/time-limit";
 import { readRewardModelFile, RlhfError } from "../core/rlhf/run-ratings";
-import { wrapWithLearnedReward } from "../core/rlhf/run-reward-model";
+import { wrapVectorWithLearnedReward, wrapWithLearnedReward } from "../core/rlhf/run-reward-model";
 import type { TrueReturnLog } from "../core/rlhf/learned-reward";
 import { SyncVectorEnv, type VectorEnv } from "../core/envs/vector-env";
 import {
@@ -247,6 +247,25 @@ export class TrainingSession {
     return wrapped.envs;
   }
 
+  /**
+   * {@link withLearnedReward} for a vector env whose copies cannot be wrapped one by one (the Python bridge). Closes
+   * `env` (its runner processes) when the reward model cannot be used.
+   * @throws RlhfError when the file is unreadable or was fit on another env's spaces.
+   */
+  private withLearnedRewardVector(env: VectorEnv, config: PPOConfig, cwd: string): VectorEnv {
+    if (!config.rewardModel) return env;
+    const file = path.resolve(cwd, config.rewardModel);
+    try {
+      const wrapped = wrapVectorWithLearnedReward(env, readRewardModelFile(file), file, config.statsWindowSize);
+      this.trueReturns = wrapped.log;
+      this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
+      return wrapped.env;
+    } catch (e) {
+      env.close();
+      throw e;
+    }
+  }
+
   /** Saves `state` (default: the current state) as a checkpoint. */
   private saveCheckpoint(state?: PPOState): void {
     if (!this.ppo || !this.writer) return;
@@ -330,9 +349,6 @@ export class TrainingSession {
     if (!req.skipCheck) this.checkEnv(loaded, config);
     const backend = await selectBackend(config.backend);
     for (const note of backend.notes) this.emit({ type: "log", level: "info", message: note });
-    if (loaded.python && config.rewardModel) {
-      throw new RlhfError(`rewardModel: training on a learned reward is not supported for Python envs yet (${loaded.file}); remove the rewardModel option`);
-    }
     if (config.algorithm !== "grpo" && sources.grpo !== "default" && !resume) {
       // A `grpo` block with algorithm "ppo" (e.g. a config meant for GRPO with the algorithm key forgotten).
       this.emit({ type: "log", level: "warn", message: `grpo settings (from the ${sources.grpo}) are ignored: algorithm is "${config.algorithm}" (from the ${sources.algorithm}); set "algorithm": "grpo" to train with GRPO, or remove the grpo block` });
@@ -343,12 +359,16 @@ export class TrainingSession {
     try {
       vecEnv = loaded.python
         ? // A Python env: N copies in nEnvProcesses runner processes behind the bridge (src/envs/python).
-          new PythonVectorEnv(
-            pythonVectorSpec(loaded.python, config, config.maxEpisodeSteps ?? loaded.maxEpisodeSteps ?? 0, (line) =>
-              this.emit({ type: "log", level: "info", message: `[python] ${line}` }),
+          this.withLearnedRewardVector(
+            new PythonVectorEnv(
+              pythonVectorSpec(loaded.python, config, config.maxEpisodeSteps ?? loaded.maxEpisodeSteps ?? 0, (line) =>
+                this.emit({ type: "log", level: "info", message: `[python] ${line}` }),
+              ),
+              envCopies,
+              config.nEnvProcesses,
             ),
-            envCopies,
-            config.nEnvProcesses,
+            config,
+            req.cwd,
           )
         : new SyncVectorEnv(this.withLearnedReward(makeEnvs(loaded, { ...config, nEnvs: envCopies }), config, req.cwd));
     } catch (e) {

@@ -4,7 +4,7 @@
  * logged next to it (`true_ep_rew_mean`), as in Christiano et al. 2017's "true reward" curves.
  */
 import type { Action, Env, Frame, ResetOptions, ResetResult, StepResult } from "../env";
-import { ObservationEncoder, encodedDim } from "../envs/vector-env";
+import { ActionDecoder, ObservationEncoder, encodedDim, type VectorEnv, type VectorStepResult } from "../envs/vector-env";
 import { Box, Discrete, MultiBinary, MultiDiscrete, makeSpace, type Space } from "../spaces";
 
 /**
@@ -35,6 +35,23 @@ export class RewardFeaturizer {
    */
   features(observation: unknown, action: Action, out: Float32Array = new Float32Array(this.dim)): Float32Array {
     this.encoder.encode(observation, out, 0, "the env");
+    return this.writeAction(action, out);
+  }
+
+  /**
+   * The same features from an observation already encoded (a vector env's `[obsDim]` row, as ObservationEncoder
+   * writes it), e.g. the Python bridge's observations.
+   * @param encoded encoded observations; the row starts at `offset`
+   * @returns `[dim]`
+   * @throws RangeError for an out-of-range action.
+   */
+  featuresOfEncoded(encoded: ArrayLike<number>, offset: number, action: Action, out: Float32Array = new Float32Array(this.dim)): Float32Array {
+    for (let i = 0; i < this.obsDim; i++) out[i] = encoded[offset + i];
+    return this.writeAction(action, out);
+  }
+
+  /** Writes the action part of the features (after the observation's `obsDim` values) into `out`. */
+  private writeAction(action: Action, out: Float32Array): Float32Array {
     const sp = this.actionSpace;
     const o = this.obsDim;
     out.fill(0, o);
@@ -166,5 +183,100 @@ export class LearnedRewardEnv implements Env {
   }
   close(): void {
     this.env.close?.();
+  }
+}
+
+/**
+ * The vector-env form of {@link LearnedRewardEnv}, for vector envs whose copies cannot be wrapped one by one (the
+ * Python bridge): `rewards[e]` = `rewardFn(features(o_t, a_t))` from the encoded observation the action was taken in
+ * and the action as the env received it (ActionDecoder: Discrete `start + index`, Box clipped), so the features equal
+ * the per-env wrapper's. Episode records carry the learned return (as `ep_rew_mean` does for wrapped envs); the env's
+ * own returns go to `log` (`true_ep_rew_mean`). `resetEach` exists when the wrapped env has it (GRPO).
+ */
+export class LearnedRewardVectorEnv implements VectorEnv {
+  readonly resetEach?: (seeds: readonly number[], tasks?: readonly unknown[]) => Float32Array;
+  private readonly current: Float32Array;
+  private readonly trueReturns: Float64Array;
+  private readonly learnedReturns: Float64Array;
+  private readonly decoder: ActionDecoder;
+  private readonly buf: Float32Array;
+
+  /** @throws RangeError when the featurizer's observation size is not the vector env's `obsDim`. */
+  constructor(
+    readonly env: VectorEnv,
+    private readonly featurizer: RewardFeaturizer,
+    private readonly rewardFn: (features: ArrayLike<number>) => number,
+    private readonly log: TrueReturnLog,
+  ) {
+    if (featurizer.obsDim !== env.obsDim) throw new RangeError(`the reward model reads ${featurizer.obsDim} observation values, the env gives ${env.obsDim}`);
+    this.current = new Float32Array(env.nEnvs * env.obsDim);
+    this.trueReturns = new Float64Array(env.nEnvs);
+    this.learnedReturns = new Float64Array(env.nEnvs);
+    this.decoder = new ActionDecoder(env.actionSpace);
+    this.buf = new Float32Array(featurizer.dim);
+    const resetEach = env.resetEach;
+    if (resetEach) this.resetEach = (seeds, tasks) => this.started(resetEach.call(env, seeds, tasks));
+  }
+  get observationSpace() {
+    return this.env.observationSpace;
+  }
+  get actionSpace() {
+    return this.env.actionSpace;
+  }
+  get obsDim(): number {
+    return this.env.obsDim;
+  }
+  get maskDim(): number {
+    return this.env.maskDim;
+  }
+  get masks(): Float32Array {
+    return this.env.masks;
+  }
+  get masksSeen(): boolean {
+    return this.env.masksSeen;
+  }
+  get nEnvs(): number {
+    return this.env.nEnvs;
+  }
+  get tasks(): unknown {
+    return this.env.tasks;
+  }
+
+  reset(seed: number): Float32Array {
+    return this.started(this.env.reset(seed));
+  }
+
+  private started(observations: Float32Array): Float32Array {
+    this.current.set(observations);
+    this.trueReturns.fill(0);
+    this.learnedReturns.fill(0);
+    return observations;
+  }
+
+  /** Steps the wrapped env and replaces its rewards (and its episodes' returns) by the learned ones. */
+  step(actions: Float32Array, actionDim: number): VectorStepResult {
+    const r = this.env.step(actions, actionDim);
+    const d = this.env.obsDim;
+    const learnedReturnOf = new Map<number, number>();
+    for (let e = 0; e < this.env.nEnvs; e++) {
+      const action = this.decoder.decode(actions, e * actionDim);
+      const reward = this.rewardFn(this.featurizer.featuresOfEncoded(this.current, e * d, action, this.buf));
+      this.trueReturns[e] += r.rewards[e];
+      this.learnedReturns[e] += reward;
+      r.rewards[e] = reward;
+      if (r.terminated[e] || r.truncated[e]) {
+        this.log.finished(e, this.trueReturns[e]);
+        learnedReturnOf.set(e, this.learnedReturns[e]);
+        this.trueReturns[e] = 0;
+        this.learnedReturns[e] = 0;
+      }
+    }
+    for (const ep of r.episodes) ep.return = learnedReturnOf.get(ep.envIndex) ?? ep.return;
+    this.current.set(r.observations);
+    return r;
+  }
+
+  close(): void {
+    this.env.close();
   }
 }

@@ -4,9 +4,10 @@
  */
 import * as path from "node:path";
 import type { Env } from "../env";
+import type { VectorEnv } from "../envs/vector-env";
 import { writeFileAtomic } from "../run/fs-util";
 import { describeSpace } from "../spaces";
-import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
+import { LearnedRewardEnv, LearnedRewardVectorEnv, RewardFeaturizer, TrueReturnLog } from "./learned-reward";
 import { fitRewardModel } from "./pipeline";
 import { readPreferences, toPreferencePairs } from "./preferences";
 import { rewardFunction, type RewardModelOptions } from "./reward-model";
@@ -119,17 +120,37 @@ function sameActionSpace(a: unknown, b: unknown): boolean {
 export function wrapWithLearnedReward(envs: Env[], model: RewardModelFile, where: string, statsWindowSize = 100): { envs: Env[]; log: TrueReturnLog } {
   const log = new TrueReturnLog(statsWindowSize, true);
   if (envs.length === 0) return { envs, log };
-  const featurizer = new RewardFeaturizer(envs[0].observationSpace, envs[0].actionSpace);
-  const envObs = describeSpace(envs[0].observationSpace, featurizer.obsDim);
+  const featurizer = fittingFeaturizer(model, envs[0].observationSpace, envs[0].actionSpace, where);
+  const fn = rewardFunction(model.snapshot);
+  return { envs: envs.map((env, i) => new LearnedRewardEnv(env, featurizer, fn, log, i)), log };
+}
+
+/**
+ * {@link wrapWithLearnedReward} for a vector env whose copies cannot be wrapped one by one (the Python bridge): a
+ * {@link LearnedRewardVectorEnv} over it, with the same space checks and the same true-return log.
+ * @throws RlhfError as wrapWithLearnedReward does.
+ */
+export function wrapVectorWithLearnedReward(env: VectorEnv, model: RewardModelFile, where: string, statsWindowSize = 100): { env: VectorEnv; log: TrueReturnLog } {
+  const log = new TrueReturnLog(statsWindowSize, true);
+  const featurizer = fittingFeaturizer(model, env.observationSpace.spec, env.actionSpace.spec, where);
+  return { env: new LearnedRewardVectorEnv(env, featurizer, rewardFunction(model.snapshot), log), log };
+}
+
+/**
+ * The featurizer of an env with these spaces, checked against the spaces `model` was fitted on.
+ * @throws RlhfError naming both sides' spaces when they differ (see wrapWithLearnedReward).
+ */
+function fittingFeaturizer(model: RewardModelFile, observationSpace: unknown, actionSpace: unknown, where: string): RewardFeaturizer {
+  const featurizer = new RewardFeaturizer(observationSpace, actionSpace);
+  const envObs = describeSpace(observationSpace, featurizer.obsDim);
   const modelObs = model.observationSpace !== undefined ? describeSpace(model.observationSpace, model.obsDim) : describeSpace({ type: "Box", shape: [model.obsDim] });
   // Without a recorded observation space, the model knows only the flat observation size.
   const sameObservation = model.observationSpace !== undefined ? modelObs === envObs : featurizer.obsDim === model.obsDim;
-  if (!sameObservation || !sameActionSpace(model.actionSpace, envs[0].actionSpace) || featurizer.dim !== model.snapshot.featureDim) {
+  if (!sameObservation || !sameActionSpace(model.actionSpace, actionSpace) || featurizer.dim !== model.snapshot.featureDim) {
     throw new RlhfError(
       `the reward model ${where} was fitted on observation ${modelObs}, action ${describeSpace(model.actionSpace)}; ` +
-        `this env has observation ${envObs}, action ${describeSpace(envs[0].actionSpace)}: fit it on replays of the same env`,
+        `this env has observation ${envObs}, action ${describeSpace(actionSpace)}: fit it on replays of the same env`,
     );
   }
-  const fn = rewardFunction(model.snapshot);
-  return { envs: envs.map((env, i) => new LearnedRewardEnv(env, featurizer, fn, log, i)), log };
+  return featurizer;
 }

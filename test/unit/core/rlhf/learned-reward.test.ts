@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Env } from "../../../../src/core/env";
-import { LearnedRewardEnv, RewardFeaturizer, TrueReturnLog } from "../../../../src/core/rlhf/learned-reward";
+import { LearnedRewardEnv, LearnedRewardVectorEnv, RewardFeaturizer, TrueReturnLog } from "../../../../src/core/rlhf/learned-reward";
+import { TimeLimit } from "../../../../src/core/envs/time-limit";
+import { SyncVectorEnv } from "../../../../src/core/envs/vector-env";
+import { Rng } from "../../../../src/core/rng";
+import { Box } from "../../../../src/core/spaces";
+import CartPole from "../../../../examples/cartpole";
+import Pendulum from "../../../../examples/pendulum";
 import { samplePairs, toChoice, trueReturnRater } from "../../../../src/core/rlhf/rater";
 
 /** Observation = step count; reward 2 per step; ends after 3 steps. */
@@ -62,4 +68,48 @@ test("sampled pairs are distinct, never pair an episode with itself, and are see
   assert.equal(new Set(p.map(([a, b]) => [Math.min(a, b), Math.max(a, b)].join())).size, 20);
   assert.deepEqual(samplePairs(10, 20, 1), p);
   assert.equal(samplePairs(3, 20, 1).length, 3);
+});
+
+for (const [name, make, limit] of [
+  ["CartPole (Discrete actions)", () => new CartPole(), 500],
+  ["Pendulum (Box actions, clipped)", () => new Pendulum(), 50],
+] as const) {
+  test(`the vector-env wrapper (used for Python envs) gives the per-env wrapper's rewards, returns and true returns: ${name}`, () => {
+    const n = 3;
+    const rewardFn = (x: ArrayLike<number>) => Array.from(x).reduce((s, v, i) => s + Math.sin((i + 1) * v), 0);
+    const featurizer = new RewardFeaturizer(make().observationSpace, make().actionSpace);
+    const logA = new TrueReturnLog(1000);
+    const perEnv = new SyncVectorEnv(Array.from({ length: n }, (_, i) => new LearnedRewardEnv(new TimeLimit(make(), limit), featurizer, rewardFn, logA, i)));
+    const logB = new TrueReturnLog(1000);
+    const vector = new LearnedRewardVectorEnv(new SyncVectorEnv(Array.from({ length: n }, () => new TimeLimit(make(), limit))), featurizer, rewardFn, logB);
+    assert.deepEqual(Array.from(vector.reset(5)), Array.from(perEnv.reset(5)));
+    const rng = new Rng(2);
+    const actionDim = perEnv.actionSpace instanceof Box ? perEnv.actionSpace.flatDim : 1;
+    const actions = new Float32Array(n * actionDim);
+    let episodes = 0;
+    for (let t = 0; t < 400; t++) {
+      // Box actions beyond the bounds too (the env receives them clipped; the features must use the clipped ones).
+      for (let i = 0; i < actions.length; i++) actions[i] = actionDim === 1 && !(perEnv.actionSpace instanceof Box) ? rng.int(2) : (rng.uniform() - 0.5) * 8;
+      const a = perEnv.step(actions, actionDim);
+      const b = vector.step(actions, actionDim);
+      assert.deepEqual(Array.from(b.rewards), Array.from(a.rewards), `rewards at step ${t}`);
+      assert.deepEqual(Array.from(b.observations), Array.from(a.observations));
+      assert.deepEqual(b.episodes.map((e) => [e.envIndex, e.return, e.length]), a.episodes.map((e) => [e.envIndex, e.return, e.length]));
+      episodes += a.episodes.length;
+    }
+    assert.ok(episodes >= 3, `${episodes} episodes ended`);
+    assert.deepEqual(logB.returns, logA.returns, "the same true returns");
+  });
+}
+
+test("the vector-env wrapper refuses a model whose observation size is not the env's, and keeps resetEach only when the env has it", () => {
+  const featurizer = new RewardFeaturizer({ type: "Box", low: [0, 0], high: [1, 1] }, { type: "Discrete", n: 2 });
+  assert.throws(() => new LearnedRewardVectorEnv(new SyncVectorEnv([new CartPole()]), featurizer, () => 0, new TrueReturnLog()), /reads 2 observation values, the env gives 4/);
+  const ok = new LearnedRewardVectorEnv(new SyncVectorEnv([new CartPole(), new CartPole()]), new RewardFeaturizer(new CartPole().observationSpace, new CartPole().actionSpace), () => 1, new TrueReturnLog());
+  assert.equal(typeof ok.resetEach, "function");
+  const o = ok.resetEach!([4, 4]);
+  assert.deepEqual(Array.from(o.subarray(0, 4)), Array.from(o.subarray(4, 8)));
+  const inner = new SyncVectorEnv([new CartPole()]);
+  const without = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, { resetEach: undefined });
+  assert.equal(new LearnedRewardVectorEnv(without, new RewardFeaturizer(new CartPole().observationSpace, new CartPole().actionSpace), () => 1, new TrueReturnLog()).resetEach, undefined);
 });

@@ -1,6 +1,8 @@
 /**
- * GRPO on a Python env: the bridge resets a whole group with one seed (PythonVectorEnv.resetEach), so the G copies
- * of a group start from the same state, and a GRPO run trains through the bridge with groupSize copies. Skipped
+ * Beyond PPO-Clip on a Python env. GRPO: the bridge resets a whole group with one seed (PythonVectorEnv.resetEach),
+ * so the G copies of a group start from the same state, and a GRPO run trains through the bridge with groupSize
+ * copies. RLHF: a Python run's replays are rated by a scripted rater, a reward model is fitted, and a run on the
+ * learned reward (LearnedRewardVectorEnv over the bridge) logs the env's own return as true_ep_rew_mean. Skipped
  * without python3 + numpy.
  */
 import { test } from "node:test";
@@ -10,10 +12,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readJsonl, isMetricsRow } from "../../../src/core/run/jsonl";
 import { PythonVectorEnv } from "../../../src/envs/python/python-env";
+import { rateRun } from "../../../src/cli/rlhf-commands";
+import { fitRunRewardModel } from "../../../src/core/rlhf/run-reward-model";
 import { TrainingSession } from "../../../src/trainer/session";
 import { PYTHON, PYTHON_FIXTURES as FIX, PYTHON_STUBS, setPythonPath, skipWithoutNumpy } from "../../fixtures/python/python-test-env";
 
 const skip = skipWithoutNumpy();
+/** The fixture rater that prefers the higher (true) return. */
+const RATER = path.resolve(__dirname, "../../fixtures/raters/true-return.ts");
 
 test("PythonVectorEnv.resetEach: one seed per copy, spread over runner processes; tasks and wrong lengths are refused", { skip }, () => {
   const vec = new PythonVectorEnv(
@@ -62,6 +68,41 @@ test("GRPO trains a Python env through the bridge: groupSize copies, group metri
     assert.ok((rows[rows.length - 1].total_timesteps as number) >= 2048);
     const info = JSON.parse(fs.readFileSync(path.join(result.runDir, "run.json"), "utf8")) as { config: { algorithm: string } };
     assert.equal(info.config.algorithm, "grpo");
+  } finally {
+    restorePythonPath();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("RLHF on a Python env: rate its replays, fit a reward model, train on the learned reward with true_ep_rew_mean", { skip }, async () => {
+  const restorePythonPath = setPythonPath(PYTHON_STUBS);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "py-rlhf-"));
+  const env = path.join(FIX, "cartpole.py");
+  const tiny = { nEnvs: 2, nSteps: 64, batchSize: 64, nEpochs: 1, netArch: { pi: [16], vf: [16] }, seed: 3 };
+  try {
+    const rated = await new TrainingSession(
+      { env, cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 2048, replays: { everyUpdates: 1, maxCount: 40 } } as never },
+      { emit: () => undefined },
+    ).run();
+    assert.equal(rated.status, "finished");
+    const r = await rateRun(rated.runDir, RATER, 40, 1);
+    assert.ok(r.rated >= 20, `rated ${r.rated} pairs`);
+    const fit = await fitRunRewardModel(rated.runDir);
+    assert.equal(fit.model.snapshot.featureDim, 4 + 2);
+    const logs: string[] = [];
+    const learned = await new TrainingSession(
+      { env, cwd: root, runsRoot: root, overrides: { ...tiny, totalTimesteps: 512, rewardModel: fit.file, replays: { enabled: false } } as never },
+      { emit: (m) => void (m.type === "log" && logs.push(m.message)) },
+    ).run();
+    assert.equal(learned.status, "finished");
+    assert.ok(logs.some((l) => /training on the learned reward/.test(l)), logs.join("\n"));
+    const rows = readJsonl(path.join(learned.runDir, "metrics.jsonl"), isMetricsRow).rows;
+    assert.equal(rows.length, 4);
+    const withTrue = rows.filter((row) => typeof row.true_ep_rew_mean === "number");
+    assert.ok(withTrue.length >= 1, "true_ep_rew_mean is logged");
+    // CartPole's own reward is 1 per step, so the true return is the episode length; the learned one is not.
+    for (const row of withTrue) assert.equal(row.true_ep_rew_mean, row.ep_len_mean, "the true return of CartPole is its length");
+    assert.ok(withTrue.some((row) => row.ep_rew_mean !== row.true_ep_rew_mean), "ep_rew_mean is the learned return");
   } finally {
     restorePythonPath();
     fs.rmSync(root, { recursive: true, force: true });
