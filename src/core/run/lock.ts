@@ -101,7 +101,8 @@ function pidAlive(pid: number): boolean {
  */
 function holderAlive(file: string, holder: RunLockHolder, text: string): boolean {
   if (holder.hostname !== os.hostname()) return true;
-  if (holder.pid === process.pid) return held.get(file) === text;
+  // Compared by content, not by path: the same folder may be reached by another path (relative, symlink).
+  if (holder.pid === process.pid) return held.get(file) === text || [...held.values()].includes(text);
   return pidAlive(holder.pid);
 }
 

@@ -125,6 +125,15 @@ describe("run writer lock", () => {
     }
   });
 
+  it("a writer of this process is not mistaken for a stale lock when the folder is named by another path", () => {
+    const dir = closedRun("lk9");
+    const w = RunWriter.open(dir);
+    const relative = path.relative(process.cwd(), dir);
+    assert.notEqual(relative, dir);
+    assert.throws(() => RunWriter.open(relative), RunLockedError);
+    w.close();
+  });
+
   it("a lock of another host counts as held and the message says how to clear it", () => {
     const dir = closedRun("lk5");
     writeLock(dir, { pid: 1, hostname: `${os.hostname()}-elsewhere`, startedAt: "2026-11-29T08:00:00.000Z" });
