@@ -18,6 +18,9 @@
  *      counts them and offers an unrated pair
  *   9. ratings from the scripted rater (ppo-lab rate) -> Fit reward model in the panel -> Train on Learned Reward
  *      (fine-tune) -> the new run's dashboard shows true_ep_rew_mean
+ *  10. env files in the workspace (no tsconfig) import types from "ppo-lab": VS Code's TypeScript checks them against
+ *      the types the extension ships (its TS server plugin): a wrong StepResult is reported, "Cannot find module
+ *      'ppo-lab'" is not
  *
  * Journey 3 (a broken env file) is in the extension-host suite (test/e2e/host/suite.ts).
  * Run with `npm run test:e2e`.
@@ -736,4 +739,37 @@ journey("journey 9: ratings (scripted rater) -> Fit reward model -> Train on Lea
     return st && st !== "running" ? st : undefined;
   }, signal);
   assert.equal(end, "finished");
+});
+
+journey("journey 10: an env file importing \"ppo-lab\" types in a folder without tsconfig -> checked against the extension's types, no 'Cannot find module'", 4 * 60_000, async (s, p, _signal, log) => {
+  // A user's env file with a deliberate type error that only the "ppo-lab" types can reveal.
+  fs.writeFileSync(
+    path.join(s.workspace, "typed-env.ts"),
+    [
+      'import type { StepResult } from "ppo-lab";',
+      "",
+      "export default class TypedEnv {",
+      '  observationSpace = { type: "Box" as const, low: [0], high: [1] };',
+      '  actionSpace = { type: "Discrete" as const, n: 2 };',
+      "  reset() {",
+      "    return { observation: [0] };",
+      "  }",
+      "  step(): StepResult {",
+      '    return { observation: [0], reward: "high", terminated: false, truncated: false };',
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  await quickOpenFile(p, "cartpole.ts");
+  await quickOpenFile(p, "typed-env.ts");
+  await runCommand(p, "View: Focus Problems");
+  const rows = p.locator(".markers-panel .monaco-list-row");
+  const typeError = rows.filter({ hasText: /not assignable to type 'number'/ }).first();
+  await typeError.waitFor({ state: "visible", timeout: 150_000 });
+  log(`Problems panel: "${(await typeError.innerText()).replace(/\s+/g, " ")}"`);
+  // The TypeScript server has checked the open files: none of them misses the module.
+  const all = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " "));
+  assert.ok(!all.some((t) => /Cannot find module 'ppo-lab'/.test(t)), `Problems panel rows: ${JSON.stringify(all)}`);
+  assert.ok(all.some((t) => /typed-env\.ts/.test(t)), `the error is listed under typed-env.ts: ${JSON.stringify(all)}`);
 });

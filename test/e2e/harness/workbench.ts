@@ -71,10 +71,28 @@ async function focusQuickInputRow(page: Page, exact: RegExp): Promise<boolean> {
 }
 
 /**
- * Quick Open (Ctrl+P): types `fileName`, moves the list's focus onto the row for it, presses Enter and waits until an
- * active editor tab shows it. Tried again (fresh Quick Open) until `timeoutMs`; the error lists what each attempt saw.
+ * Shows the Explorer (its activity bar icon) and clicks the workspace root's row whose file name matches `exact`;
+ * false when there is no such row.
  */
-export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30_000): Promise<void> {
+async function openFromExplorer(page: Page, exact: RegExp): Promise<boolean> {
+  await closeQuickInput(page).catch(() => undefined);
+  const rows = page.locator(".explorer-folders-view .monaco-list-row");
+  if (!(await rows.first().isVisible())) {
+    await page.locator("#workbench\\.parts\\.activitybar .action-label[aria-label^='Explorer']").first().click({ timeout: 5_000 });
+    await rows.first().waitFor({ state: "visible", timeout: 10_000 });
+  }
+  const row = rows.filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+  if (!(await row.isVisible())) return false;
+  await row.click({ timeout: 5_000 });
+  return true;
+}
+
+/**
+ * Opens `fileName` (a file of the workspace root) in the editor and waits until an active editor tab shows it. Odd
+ * attempts use Quick Open (Ctrl+P: type the name, move the list's focus onto its row with the arrow keys, Enter), even
+ * ones click its row in the Explorer; tried until `timeoutMs`, and the error lists what each attempt saw.
+ */
+export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 60_000): Promise<void> {
   // The row whose file name is exactly `fileName` (fuzzy matching may rank "x-fileName-y.ts" or a recent file first).
   const exact = new RegExp(`^\\s*${fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*$`);
   const row = page.locator(QUICK_INPUT_ROWS).filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
@@ -84,15 +102,22 @@ export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30
   for (let attempt = 1; ; attempt++) {
     await page.locator(".monaco-workbench").click({ position: { x: 5, y: 5 }, timeout: 10_000 }).catch(() => undefined);
     let picked = false;
+    // Every other attempt goes through the Explorer: a click on its row opens the file whether or not the quick
+    // input keeps the focus (something, e.g. a closing webview, may take it for a while and close the quick input).
+    const via = attempt % 2 === 0 ? "Explorer" : "Quick Open";
     try {
-      await openQuickInput(page, "Control+P", fileName);
-      await row.waitFor({ state: "visible", timeout: Math.max(1_000, Math.min(15_000, deadline - Date.now())) });
-      // Let the file search finish (its progress bar) so the rows stop moving, then pick the row.
-      await page.locator(".quick-input-widget .quick-input-progress .monaco-progress-container.active").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
-      picked = await focusQuickInputRow(page, exact);
-      if (picked) await page.keyboard.press("Enter");
+      if (via === "Explorer") {
+        picked = await openFromExplorer(page, exact);
+      } else {
+        await openQuickInput(page, "Control+P", fileName);
+        await row.waitFor({ state: "visible", timeout: Math.max(1_000, Math.min(15_000, deadline - Date.now())) });
+        // Let the file search finish (its progress bar) so the rows stop moving, then pick the row.
+        await page.locator(".quick-input-widget .quick-input-progress .monaco-progress-container.active").waitFor({ state: "hidden", timeout: 5_000 }).catch(() => undefined);
+        picked = await focusQuickInputRow(page, exact);
+        if (picked) await page.keyboard.press("Enter");
+      }
     } catch (e) {
-      seen.push(`attempt ${attempt}: ${(e as Error).message.split("\n")[0]}`);
+      seen.push(`attempt ${attempt} (${via}): ${(e as Error).message.split("\n")[0]}`);
     }
     const until = Date.now() + 5_000;
     let tabs = await activeTabs();
@@ -101,12 +126,12 @@ export async function quickOpenFile(page: Page, fileName: string, timeoutMs = 30
       tabs = await activeTabs();
     }
     if (tabs.some((t) => exact.test(t))) {
-      if (seen.length > 0) process.stdout.write(`# Quick Open of ${fileName} needed ${attempt} attempts:\n${seen.map((l) => `#   ${l}`).join("\n")}\n`);
+      if (seen.length > 0) process.stdout.write(`# opening ${fileName} needed ${attempt} attempts:\n${seen.map((l) => `#   ${l}`).join("\n")}\n`);
       break;
     }
     const rows = await labelNames(page, QUICK_INPUT_ROWS);
-    seen.push(`attempt ${attempt}: row ${picked ? "picked" : "not found"}; quick input rows [${rows.join(", ")}]; active tabs [${tabs.join(", ")}]`);
-    if (Date.now() > deadline) throw new Error(`Quick Open did not open ${fileName} in ${attempt} attempts within ${timeoutMs} ms:\n${seen.join("\n")}`);
+    seen.push(`attempt ${attempt} (${via}): row ${picked ? "picked" : "not found"}; quick input rows [${rows.join(", ")}]; active tabs [${tabs.join(", ")}]`);
+    if (Date.now() > deadline) throw new Error(`neither Quick Open nor the Explorer opened ${fileName} in ${attempt} attempts within ${timeoutMs} ms:\n${seen.join("\n")}`);
   }
   await closeQuickInput(page).catch(() => undefined);
   await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: timeoutMs });
