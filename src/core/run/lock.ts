@@ -5,8 +5,10 @@
  * can never append to the same logs or rewrite the same run.json.
  *
  * The file is created with O_EXCL (`fs.openSync(path, "wx")`). A lock left by a process that is gone (crash,
- * `kill -9`: its pid is not alive on this host) or whose content is unreadable is stale and is replaced. A process
- * removes the locks it still holds when it exits (a `process.on("exit")` handler).
+ * `kill -9`: its pid is not alive on this host) or whose content is unreadable is stale and is replaced. On Linux a
+ * lock whose pid was reused is stale too: the process with that pid started after the lock was written
+ * (`/proc/<pid>/stat` start time against `startedAt`), so it cannot be the writer. A process removes the locks it
+ * still holds when it exits (a `process.on("exit")` handler).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -38,7 +40,7 @@ export class RunLockedError extends RunDirError {
     super(
       `run ${id} is being trained by process ${holder.pid}${elsewhere ? ` on ${holder.hostname}` : ""} (started ${holder.startedAt}); ` +
         `stop that run first, or wait for it to end` +
-        (elsewhere ? ` (if nothing trains it on ${holder.hostname} any more, delete ${lockFile})` : "") +
+        ` (if you know nothing trains it${elsewhere ? ` on ${holder.hostname}` : ""} any more, the lock is stale: delete ${lockFile})` +
         ".",
       lockFile,
       { code: "ELOCKED" },
@@ -97,13 +99,101 @@ function pidAlive(pid: number): boolean {
 /**
  * Whether a parsed holder is alive: another host's process cannot be checked and counts as alive; our own pid is
  * alive only when this process really holds that file (otherwise it is a leftover of a dead process whose pid was
- * reused).
+ * reused); another pid is alive when it exists and, where its start time is known (Linux), it started no later than
+ * the lock's `startedAt` (plus slack): a process started after the lock was written reuses a dead writer's pid.
  */
 function holderAlive(file: string, holder: RunLockHolder, text: string): boolean {
   if (holder.hostname !== os.hostname()) return true;
   // Compared by content, not by path: the same folder may be reached by another path (relative, symlink).
   if (holder.pid === process.pid) return held.get(file) === text || [...held.values()].includes(text);
-  return pidAlive(holder.pid);
+  if (!pidAlive(holder.pid)) return false;
+  return !startedAfterLock(holder);
+}
+
+/**
+ * Slack (ms) allowed between a process's start time read from /proc and a lock's `startedAt`: the boot time in
+ * /proc/stat has whole seconds, start times have clock ticks, and the wall clock may have been stepped a little
+ * (NTP) since boot.
+ */
+export const LOCK_START_SLACK_MS = 5_000;
+
+/** True when the holder's pid belongs to a process that started clearly after the lock was written (pid reused). */
+function startedAfterLock(holder: RunLockHolder): boolean {
+  const lockedAt = Date.parse(holder.startedAt);
+  if (!Number.isFinite(lockedAt)) return false; // unknown: keep treating a live pid as the holder
+  const started = processStartTime(holder.pid);
+  return started !== undefined && started > lockedAt + LOCK_START_SLACK_MS;
+}
+
+/** Candidate clock-tick rates (USER_HZ) of /proc start times; 100 on nearly every Linux architecture. */
+const TICK_RATES = [100, 1000, 1024, 250, 300, 128, 64] as const;
+/** Cached ticks per second of /proc (undefined: not measured yet; null: /proc unusable here). */
+let procTicksPerSecond: number | null | undefined;
+
+/** Boot time of this machine (ms since the epoch) from the `btime` line of /proc/stat; undefined when unreadable. */
+function bootTimeMs(): number | undefined {
+  try {
+    const m = /^btime\s+(\d+)\s*$/m.exec(fs.readFileSync("/proc/stat", "utf8"));
+    return m ? Number(m[1]) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Field 22 (`starttime`, clock ticks after boot) of `/proc/<pid>/stat`, or undefined when unreadable (no /proc, the
+ * process is gone, hidden). The command name (field 2) may hold spaces and parentheses, so the fields are counted
+ * after its last ")".
+ */
+function procStartTicks(pid: number | "self"): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  // After ")": field 3 (state) is index 0, so field 22 is index 19.
+  const ticks = Number(text.slice(close + 1).trim().split(/\s+/)[19]);
+  return Number.isFinite(ticks) && ticks >= 0 ? ticks : undefined;
+}
+
+/**
+ * The clock-tick rate of /proc start times, measured on this process instead of assumed: the rate among
+ * TICK_RATES that places this process's own /proc start time closest to its real start (now - process.uptime()),
+ * accepted only within 2 s. Null when /proc is missing or no rate fits (then start times are not used at all).
+ */
+function ticksPerSecond(): number | null {
+  if (procTicksPerSecond !== undefined) return procTicksPerSecond;
+  procTicksPerSecond = null;
+  const boot = bootTimeMs();
+  const ticks = procStartTicks("self");
+  if (boot === undefined || ticks === undefined) return null;
+  const realStart = Date.now() - process.uptime() * 1000;
+  let best: { rate: number; error: number } | undefined;
+  for (const rate of TICK_RATES) {
+    const error = Math.abs(boot + (ticks / rate) * 1000 - realStart);
+    if (!best || error < best.error) best = { rate, error };
+  }
+  if (best && best.error <= 2_000) procTicksPerSecond = best.rate;
+  return procTicksPerSecond;
+}
+
+/**
+ * When process `pid` of this machine started, in ms since the epoch (whole-second precision from the boot time),
+ * read from Linux's /proc (`/proc/<pid>/stat` field 22 starttime in clock ticks after boot, plus `btime` of
+ * /proc/stat). Undefined where /proc is unavailable (macOS, Windows), the process is not visible, or the clock-tick
+ * rate could not be established. Never throws.
+ */
+export function processStartTime(pid: number): number | undefined {
+  if (process.platform !== "linux") return undefined;
+  const rate = ticksPerSecond();
+  if (rate === null) return undefined;
+  const boot = bootTimeMs();
+  const ticks = procStartTicks(pid);
+  if (boot === undefined || ticks === undefined) return undefined;
+  return boot + (ticks / rate) * 1000;
 }
 
 function readText(file: string): string | undefined {
@@ -117,8 +207,8 @@ function readText(file: string): string | undefined {
 
 /**
  * The live process holding the writer lock of the run directory `runDir`, or undefined when nobody does (no lock
- * file, a stale lock of a dead process, or an unreadable lock). A lock from another host counts as held.
- * Reads only; never changes the run directory. Throws a RunDirError only when the lock file exists but cannot be
+ * file, a stale lock of a dead process or of a process that reuses its pid, or an unreadable lock). A lock from
+ * another host counts as held. Reads only; never changes the run directory. Throws a RunDirError only when the lock file exists but cannot be
  * read (permissions).
  */
 export function runLockHolder(runDir: string): RunLockHolder | undefined {
@@ -151,8 +241,10 @@ function tryCreate(file: string, text: string): boolean {
 }
 
 /**
- * Takes the writer lock of `runDir` (which must exist) for this process. A stale lock (dead pid on this host, or
- * content that is not a lock) is replaced: it is removed only if it still holds the text read, then the file is
+ * Takes the writer lock of `runDir` (which must exist) for this process. `now` is written as the lock's
+ * `startedAt` and must be the real current time outside tests: other processes treat the lock as stale when the
+ * holder's pid belongs to a process that started after it (pid reuse). A stale lock (dead or reused pid on this
+ * host, or content that is not a lock) is replaced: it is removed only if it still holds the text read, then the file is
  * created again with O_EXCL; a writer that wins that race in between is respected (one retry).
  * @returns a function that releases the lock (idempotent).
  * @throws RunLockedError when a live process holds the lock; RunDirError when the lock file cannot be created

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RUN_FILES, RunDirError, RunLockedError, RunWriter, listRuns, runLockHolder } from "../../../../src/core/run/run-dir";
+import { LOCK_START_SLACK_MS, processStartTime } from "../../../../src/core/run/lock";
 import { removeDir, sampleInfo, tempDir } from "./helpers";
 
 const dirs: string[] = [];
@@ -92,11 +93,17 @@ describe("run writer lock", () => {
     const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
     try {
       assert.ok(child.pid);
-      writeLock(dir, { pid: child.pid, hostname: os.hostname(), startedAt: "2026-11-29T10:00:00.000Z" });
+      // Written after the child started, as a real writer's lock is (an earlier startedAt would mean a reused pid).
+      const startedAt = new Date().toISOString();
+      writeLock(dir, { pid: child.pid, hostname: os.hostname(), startedAt });
       const before = snapshot(dir);
       assert.throws(
         () => RunWriter.open(dir),
-        (e: unknown) => e instanceof RunLockedError && e.pid === child.pid && e.message.includes(`process ${child.pid} (started 2026-11-29T10:00:00.000Z)`),
+        (e: unknown) =>
+          e instanceof RunLockedError &&
+          e.pid === child.pid &&
+          e.message.includes(`process ${child.pid} (started ${startedAt})`) &&
+          e.message.includes(`delete ${path.join(dir, RUN_FILES.lock)}`),
       );
       assert.deepEqual(snapshot(dir), before);
       for (const f of [RUN_FILES.info, RUN_FILES.metrics, RUN_FILES.progress]) assert.ok(before.has(f), f);
@@ -132,6 +139,49 @@ describe("run writer lock", () => {
     assert.notEqual(relative, dir);
     assert.throws(() => RunWriter.open(relative), RunLockedError);
     w.close();
+  });
+
+  const procSkip = processStartTime(1) === undefined ? "needs Linux /proc start times" : false;
+
+  it("reads this process's start time from /proc to within the boot time's whole second", { skip: procSkip }, () => {
+    const realStart = Date.now() - process.uptime() * 1000;
+    const fromProc = processStartTime(process.pid)!;
+    assert.ok(Math.abs(fromProc - realStart) < 2_000, `proc ${new Date(fromProc).toISOString()} vs ${new Date(realStart).toISOString()}`);
+    assert.equal(processStartTime(deadPid()), undefined, "a gone process has no start time");
+  });
+
+  it("a lock naming a live pid whose process started after the lock was written is stale (pid reused) and replaced", { skip: procSkip }, () => {
+    for (const pid of [1, process.ppid]) {
+      const dir = closedRun("lr1");
+      const started = processStartTime(pid)!;
+      const startedAt = new Date(started - LOCK_START_SLACK_MS - 60_000).toISOString();
+      writeLock(dir, { pid, hostname: os.hostname(), startedAt });
+      assert.equal(runLockHolder(dir), undefined, `pid ${pid} started ${new Date(started).toISOString()}, lock ${startedAt}`);
+      const w = RunWriter.open(dir);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.lock), "utf8")).pid, process.pid);
+      w.close();
+    }
+  });
+
+  it("a lock of a live process written after it started is held, and the message says how to clear a stale one", { skip: procSkip }, () => {
+    for (const pid of [1, process.ppid]) {
+      const dir = closedRun("lr2");
+      // within the slack of the process's start, and well after it
+      for (const startedAt of [new Date(processStartTime(pid)! - 1_000).toISOString(), new Date().toISOString()]) {
+        writeLock(dir, { pid, hostname: os.hostname(), startedAt });
+        assert.equal(runLockHolder(dir)?.pid, pid, `lock ${startedAt}`);
+        assert.throws(
+          () => RunWriter.open(dir),
+          (e: unknown) => e instanceof RunLockedError && e.pid === pid && e.message.includes(`delete ${path.join(dir, RUN_FILES.lock)}`),
+        );
+      }
+    }
+  });
+
+  it("without a readable startedAt a live pid still holds the lock", () => {
+    const dir = closedRun("lr3");
+    writeLock(dir, { pid: process.ppid, hostname: os.hostname(), startedAt: "yesterday-ish" });
+    assert.equal(runLockHolder(dir)?.pid, process.ppid);
   });
 
   it("a lock of another host counts as held and the message says how to clear it", () => {
