@@ -34,6 +34,7 @@ import type { FromTrainerMessage, TrainRequest } from "../protocol";
 import { selectBackend } from "./backend";
 import { CheckpointError, assertSameSpaces, ppoStateOf, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoints";
 import { TrainerReplays } from "./replays";
+import { readResumeState, type ResumeState } from "./resume-state";
 
 declare const PPO_LAB_VERSION: string | undefined;
 
@@ -459,7 +460,8 @@ export class TrainingSession {
     }
     let writer: RunWriter;
     try {
-      writer = resume ? RunWriter.open(resume.runDir) : RunWriter.create(req.runsRoot, {
+      // Resuming: rows logged after the checkpoint (a crash between checkpoints) are cut, so they are not logged twice.
+      writer = resume ? RunWriter.open(resume.runDir, { resumeFromStep: resume.checkpoint.step }) : RunWriter.create(req.runsRoot, {
         envName,
         envFile: loaded.python?.envSpec ?? loaded.file, // file.py:ClassName when a Python file holds several envs
         envHash: loaded.hash,
@@ -478,7 +480,16 @@ export class TrainingSession {
       this.ppo.dispose();
       throw e;
     }
+    let resumeState: ResumeState | undefined;
     if (resume) {
+      // ep_rew_mean / ep_len_mean continue from the episodes before the checkpoint (the window is not in checkpoints).
+      try {
+        resumeState = readResumeState(writer.dir, resume.checkpoint.step, config.statsWindowSize);
+        this.ppo.restoreEpisodeWindow(resumeState.episodes);
+      } catch (e) {
+        // The logs are unreadable: training can still continue, with an empty window as before.
+        this.emit({ type: "log", level: "warn", message: `could not restore the episode statistics from ${writer.dir}: ${(e as Error).message}` });
+      }
       writer.updateRunInfo({
         status: "running",
         endedAt: undefined,
@@ -510,6 +521,8 @@ export class TrainingSession {
       const monitor = new DiagnosticsMonitor(ppo, {
         envFile: loaded.file,
         envSource: readTextOrUndefined(loaded.file),
+        // After a resume the history starts at the checkpoint: steps before it are not "steps without an episode".
+        resumed: resumeState?.diagnostics ?? (resume ? { totalTimesteps: resume.checkpoint.step, everTerminated: true } : undefined),
         onFinding: (finding) => {
           writer.appendDiagnostic(finding);
           this.emit({ type: "diagnostic", finding });

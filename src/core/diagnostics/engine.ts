@@ -13,7 +13,7 @@ import { findMethod } from "./location";
 import type { NonFiniteHit } from "./nonfinite";
 import { EXPLORATION_RULES } from "./rules/exploration";
 import { PROGRESS_RULES } from "./rules/progress";
-import type { PolicyInfo, Rule, RuleContext, RuleHit } from "./rules/rule";
+import type { PolicyInfo, ResumeContext, Rule, RuleContext, RuleHit } from "./rules/rule";
 import { SIGNAL_RULES } from "./rules/signal";
 import { UPDATE_SIZE_RULES } from "./rules/update-size";
 import { VALUE_RULES } from "./rules/value";
@@ -40,6 +40,8 @@ export interface DiagnosticsEngineOptions {
   envSource?: string;
   /** Rules to run (default {@link ALL_RULES}); tests pass one. */
   rules?: readonly Rule[];
+  /** The run was resumed from a checkpoint (see RuleContext.resumed). */
+  resumed?: ResumeContext;
 }
 
 export class DiagnosticsEngine {
@@ -64,7 +66,7 @@ export class DiagnosticsEngine {
             return cache.get(method);
           }
         : undefined;
-    this.ctx = { history: this.history, settings: this.settings, config: options.config, policy: options.policy, locate };
+    this.ctx = { history: this.history, settings: this.settings, config: options.config, policy: options.policy, locate, resumed: options.resumed };
   }
 
   /** Where `method` is defined in the env file, when the source is known. */

@@ -20,6 +20,7 @@ import { EnvContractError } from "../envs/vector-env";
 import { NonFiniteLossError, type PPO, type PPOState, type UpdateMetrics } from "../ppo/ppo";
 import { DiagnosticsEngine, policyInfoOf } from "./engine";
 import { envNonFinite, firstNonFiniteParameter, lossNonFinite, parametersNonFinite, type NonFiniteContext } from "./nonfinite";
+import type { ResumeContext } from "./rules/rule";
 import type { DiagnosticFinding } from "./types";
 
 export interface DiagnosticsMonitorOptions {
@@ -27,6 +28,8 @@ export interface DiagnosticsMonitorOptions {
   envSource?: string;
   /** Called with every finding as it fires (the trainer writes it to diagnostics.jsonl and emits it). */
   onFinding: (finding: DiagnosticFinding) => void;
+  /** The run was resumed from a checkpoint: steps before it are not counted as steps of this history. */
+  resumed?: ResumeContext;
 }
 
 export class DiagnosticsMonitor {
@@ -46,6 +49,7 @@ export class DiagnosticsMonitor {
       policy: policyInfoOf(ppo.env.actionSpace),
       envFile: options.envFile,
       envSource: options.envSource,
+      resumed: options.resumed,
     });
     this.lastGood = ppo.getState();
   }

@@ -795,6 +795,22 @@ export class PPO {
   }
 
   /**
+   * Refills the episode statistics window after `restore` (resume), so `ep_rew_mean` / `ep_len_mean` / `episodes`
+   * continue from the episodes logged before the checkpoint instead of starting empty (SB3 keeps its `ep_info_buffer`
+   * in memory only; our runs are resumed from disk, hence from episodes.jsonl). Keeps the last `statsWindowSize`
+   * records, oldest first, replacing what the window held.
+   * @param episodes finished episodes in the order they finished (the caller passes only those <= the checkpoint's step)
+   * @throws RangeError when a record has a non-finite length (a corrupt row the caller should have skipped).
+   */
+  restoreEpisodeWindow(episodes: readonly EpisodeRecord[]): void {
+    const keep = episodes.slice(Math.max(0, episodes.length - this.config.statsWindowSize));
+    for (const ep of keep) {
+      if (!Number.isFinite(ep.length)) throw new RangeError(`restoreEpisodeWindow: episode length must be finite, got ${ep.length}`);
+    }
+    this.episodeWindow.splice(0, this.episodeWindow.length, ...keep);
+  }
+
+  /**
    * Starts from another run's weights and normalisation statistics (fine-tuning, `initFrom`), keeping this run's own
    * optimizer, RNG and step counters fresh. With `referencePolicy = "initial"` the reference of the KL penalty becomes
    * the loaded policy (the RLHF shape: stay close to the pretrained behaviour).

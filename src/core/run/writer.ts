@@ -24,6 +24,16 @@ export interface CreateRunOptions {
 /** Options for `RunWriter.open`. */
 export interface OpenRunOptions {
   clock?: () => Date;
+  /**
+   * Resuming from the checkpoint at this global step S (`total_timesteps`): rows written after that checkpoint (by a
+   * trainer that crashed or was killed before its next one) are cut right after the lock is taken, so the resumed
+   * run does not log updates S+1.. twice. metrics.jsonl keeps the rows with `total_timesteps <= S`, episodes.jsonl the
+   * episodes that finished at `total_timesteps <= S`; progress.csv is rebuilt from the kept metrics rows.
+   * diagnostics.jsonl is kept whole on purpose: its findings happened (a NaN finding may be the very reason the run
+   * crashed) and each names its own update/step, so they stay true history rather than duplicated measurements.
+   * Omitted: nothing is cut (reopening after a pause, or a run without checkpoint).
+   */
+  resumeFromStep?: number;
 }
 
 const defaultClock = (): Date => new Date();
@@ -119,12 +129,19 @@ export class RunWriter {
    * files, rebuilds `progress.csv` from `metrics.jsonl`, and removes leftover temp checkpoint folders.
    *
    * First of all it takes the run's writer lock (`trainer.lock`, see lock.ts), replacing a stale one; `close()`
-   * removes it.
+   * removes it. With `opts.resumeFromStep` = S it then cuts the rows logged after step S (see OpenRunOptions); each
+   * file is rewritten atomically, so a crash during the cut leaves either the old or the cut file, never fewer rows
+   * <= S. Lines that are not valid rows (corrupt) are kept as they were.
+   * @throws RangeError when `resumeFromStep` is not a finite number >= 0 (before the lock is taken).
    * @throws RunLockedError (a RunDirError with the holder's `pid`) when another live process writes the run: the
    *   run directory is then left exactly as it was. RunDirError when run.json is missing or invalid (nothing is
    *   written either).
    */
   static open(dir: string, opts: OpenRunOptions = {}): RunWriter {
+    const s = opts.resumeFromStep;
+    if (s !== undefined && !(typeof s === "number" && Number.isFinite(s) && s >= 0)) {
+      throw new RangeError(`RunWriter.open(${dir}): resumeFromStep must be a finite number >= 0 (the checkpoint's step), got ${String(s)}`);
+    }
     readRunInfo(dir); // not a run: fail before creating a lock file in that folder
     const releaseLock = acquireRunLock(dir);
     try {
@@ -142,6 +159,9 @@ export class RunWriter {
     for (const f of [p.metrics, p.episodes, p.diagnostics]) {
       repairTornTail(f);
       touch(f);
+    }
+    if (opts.resumeFromStep !== undefined) {
+      for (const f of [p.metrics, p.episodes]) cutRowsAfterStep(f, opts.resumeFromStep);
     }
     for (const name of safeReaddir(dir)) {
       if (
@@ -255,6 +275,44 @@ export class RunWriter {
       this.releaseLock();
     }
   }
+}
+
+/**
+ * Rewrites the JSONL file `filePath` (atomically) without the rows whose numeric `total_timesteps` is above `step`.
+ * Every other line (rows <= step, corrupt lines, rows without the field) is kept byte for byte, in order. Leaves the
+ * file untouched when nothing is above `step`. Expects a file without torn tail (call `repairTornTail` first).
+ * @returns the number of rows cut.
+ */
+export function cutRowsAfterStep(filePath: string, step: number): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, "utf8");
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "ENOENT") return 0;
+    throw wrapFsError(err, "reading", filePath);
+  }
+  if (text.length === 0) return 0;
+  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  const kept: string[] = [];
+  for (const line of lines) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      kept.push(line);
+      continue;
+    }
+    const t = isJsonObject(value) ? value.total_timesteps : undefined;
+    if (typeof t === "number" && t > step) continue;
+    kept.push(line);
+  }
+  const cut = lines.length - kept.length;
+  if (cut > 0) {
+    writeFileAtomic(filePath, kept.length ? kept.join("\n") + "\n" : "", {
+      afterDiskFull: `${path.basename(filePath)} was left as it was (with the rows after step ${step}); free space and resume again.`,
+    });
+  }
+  return cut;
 }
 
 function safeReaddir(dir: string): string[] {

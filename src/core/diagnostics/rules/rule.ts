@@ -27,6 +27,27 @@ export interface RuleContext {
   policy: PolicyInfo;
   /** Finds a method of the env file (for findings about the env); undefined when the source is not known. */
   locate?: (method: string) => DiagnosticLocation | undefined;
+  /**
+   * Set when the run was resumed from a checkpoint: `history` then starts after it, while `total_timesteps` counts
+   * from the start of the run. Rules that count steps or look back over the whole run use this.
+   */
+  resumed?: ResumeContext;
+}
+
+/** What the diagnostics know about the part of a resumed run before its checkpoint. */
+export interface ResumeContext {
+  /** The checkpoint's global step: rows in `history` have `total_timesteps` above it. */
+  totalTimesteps: number;
+  /** Whether any update before the checkpoint saw an episode end with terminated = true. */
+  everTerminated: boolean;
+}
+
+/**
+ * How many env copies step in parallel: `nEnvs` for PPO, `grpo.groupSize` for GRPO (one group of copies reset
+ * together; see src/trainer/session.ts).
+ */
+export function envCopies(config: PPOConfig): number {
+  return config.algorithm === "grpo" ? config.grpo.groupSize : config.nEnvs;
 }
 
 /** A rule's condition holds: everything of the finding except what the engine adds (id, update, step). */

@@ -3,7 +3,7 @@
  * the scale of the raw observations.
  */
 import { fmt, median, medianOf, series, tail, windowEvidence } from "../series";
-import type { Rule } from "./rule";
+import { envCopies, type Rule } from "./rule";
 
 /**
  * Why sparse, all-equal rewards cannot be learned from, and what the group-baseline and teacher-hint methods do
@@ -28,7 +28,8 @@ const SPARSE_REWARD_NOTE =
  * Source: ppo-anchors §6 (1) "PPO doesn't learn on my custom env" (env bugs); the condition is exact, so there is
  * nothing to calibrate beyond float rounding. Calibration check: the CartPole-v1 preset (reward always 1) has
  * windows without a termination once it balances well (from update 69 on, seed 1); it does not fire because it
- * terminated earlier in the run.
+ * terminated earlier in the run. "In the whole run" includes the updates before a resume (`ctx.resumed`), which
+ * are not in the history.
  */
 export const constantReward: Rule = {
   id: "signal.constant-reward",
@@ -36,7 +37,7 @@ export const constantReward: Rule = {
     const { settings: s, config } = ctx;
     if (ctx.history.length < s.window) return undefined;
     const rows = tail(ctx.history, s.window);
-    const everTerminated = ctx.history.some((r) => r.terminated_count > 0);
+    const everTerminated = (ctx.resumed?.everTerminated ?? false) || ctx.history.some((r) => r.terminated_count > 0);
     const constant = rows.every(
       (r) => r.reward_std <= 1e-9 + 1e-6 * Math.abs(r.reward_mean) && (Math.abs(r.reward_mean) <= 1e-12 || !everTerminated),
     );
@@ -48,7 +49,7 @@ export const constantReward: Rule = {
       title: `the reward is always ${fmt(mean)}${mean !== 0 ? " and no episode terminates" : ""}: no learning signal`,
       explanation:
         `Every step of the last ${rows.length} rollouts (updates ${rows[0].update}-${rows[rows.length - 1].update}, ` +
-        `${config.nSteps * config.nEnvs} steps each) returned the reward ${fmt(mean)}` +
+        `${config.nSteps * envCopies(config)} steps each) returned the reward ${fmt(mean)}` +
         (mean !== 0 ? " and no episode of the run has ended with terminated = true" : "") +
         `. Nothing the agent does changes its return, so the advantages carry no information and the policy ` +
         `gradient is noise.`,
@@ -114,19 +115,24 @@ export const zeroAdvantage: Rule = {
  * finished episodes there is no `ep_rew_mean` to follow, and an env that never ends (no terminal state, no time
  * limit) often has a bug in its termination condition. 2000 is twice the longest common Gymnasium time limit (1000,
  * MuJoCo; CartPole 500, Pendulum 200, MountainCar 200) [GYM-reg]. Clears when an episode finishes.
+ * Steps are counted from the start of the history: after a resume, from the checkpoint (`ctx.resumed`), since the
+ * steps before it may have had episodes whose stats window was not restored. Env copies: `envCopies` (GRPO steps
+ * `grpo.groupSize` copies, not nEnvs).
  */
 export const noEpisodes: Rule = {
   id: "signal.no-episodes",
   check(ctx) {
     const { settings: s, config } = ctx;
     const last = ctx.history[ctx.history.length - 1];
-    const perEnv = last.total_timesteps / config.nEnvs;
+    const copies = envCopies(config);
+    const steps = last.total_timesteps - (ctx.resumed?.totalTimesteps ?? 0);
+    const perEnv = steps / copies;
     if (last.episodes > 0 || perEnv < s.noEpisodeStepsPerEnv) return undefined;
     return {
       severity: "warning",
       title: `no episode has finished after ${fmt(perEnv)} steps per env: set a time limit`,
       explanation:
-        `None of the ${config.nEnvs} env copies has ended an episode in ${last.total_timesteps} steps. Without episode ` +
+        `None of the ${copies} env copies has ended an episode in ${steps} steps${ctx.resumed ? ` since the resume at step ${ctx.resumed.totalTimesteps}` : ""}. Without episode ` +
         `ends there is no return to report (ep_rew_mean is undefined), the agent never sees a fresh start, and if the ` +
         `env has a terminal state, its termination condition is never met (check it).`,
       evidence: {
@@ -137,7 +143,7 @@ export const noEpisodes: Rule = {
         threshold: 1,
         comparison: "below",
         smoothing: `no finished episode in ${fmt(perEnv)} steps per env copy (noEpisodeStepsPerEnv ${s.noEpisodeStepsPerEnv})`,
-        context: { stepsPerEnv: perEnv, totalTimesteps: last.total_timesteps, nEnvs: config.nEnvs, maxEpisodeSteps: config.maxEpisodeSteps },
+        context: { stepsPerEnv: perEnv, totalTimesteps: last.total_timesteps, envCopies: copies, resumedAtStep: ctx.resumed?.totalTimesteps ?? null, maxEpisodeSteps: config.maxEpisodeSteps },
       },
       suggestions: [
         "set `maxEpisodeSteps: 500` in the config (or `export const maxEpisodeSteps = 500` in the env file) to cut episodes with truncated = true",
