@@ -1069,6 +1069,11 @@ class EnvProbe {
     }
   }
 
+  /** How the env file sets a time limit of `n` steps, in its own language. */
+  private timeLimitSnippet(n: number): string {
+    return this.loaded.python ? `\`max_episode_steps = ${n}\` at the top level of the file` : `\`export const maxEpisodeSteps = ${n};\``;
+  }
+
   private episodes(probe: ProbeResult): void {
     const stepLoc = this.src.member("step");
     const at = stepLoc ? { location: stepLoc } : {};
@@ -1076,7 +1081,7 @@ class EnvProbe {
       this.c.add(
         "episode.never-ends",
         `No episode of ${this.name} ended in ${probe.steps} random-action probe steps: step() never returned terminated or truncated. ` +
-          "Add a time limit, `export const maxEpisodeSteps = 1000;` (the trainer then sets truncated), or end episodes in step().",
+          `Add a time limit, ${this.timeLimitSnippet(1000)} (the trainer then sets truncated), or end episodes in step().`,
         { ...at, ...(probe.timedOut ? { severity: "info" as const } : {}) },
       );
     }
@@ -1087,7 +1092,7 @@ class EnvProbe {
         "termination.fixed-length",
         `In ${this.name}, terminated is true at exactly step ${n} in all ${eps.length} episodes of the probe, whatever the actions: a fixed ` +
           "episode length is a time limit, not an end state. Return truncated: true for it (the value target then bootstraps), or drop " +
-          `the check and \`export const maxEpisodeSteps = ${n};\`. Ignore this if the game really ends after ${n} moves.`,
+          `the check and set ${this.timeLimitSnippet(n)}. Ignore this if the game really ends after ${n} moves.`,
         at,
       );
     }

@@ -117,7 +117,7 @@ const TERMS: { key: keyof MinibatchStats; metric: string; label: string }[] = [
  * A finding for an update whose loss or gradient norm became non-finite: names the first minibatch (epoch, index)
  * and the first term, in loss order, that was not finite.
  */
-export function lossNonFinite(metrics: UpdateMetrics, stats: readonly MinibatchStats[], config: { normalizeReward: boolean; normalizeObservation: boolean; learningRate: number }, ctx: NonFiniteContext): NonFiniteHit {
+export function lossNonFinite(metrics: UpdateMetrics, stats: readonly MinibatchStats[], config: { normalizeReward: boolean; normalizeObservation: boolean; learningRate: number; algorithm?: string }, ctx: NonFiniteContext): NonFiniteHit {
   // A term a minibatch does not have (valueLoss without a critic, GRPO) is not a non-finite one.
   const bad = (s: MinibatchStats, t: (typeof TERMS)[number]): boolean => s[t.key] !== undefined && !Number.isFinite(s[t.key] as number);
   let at = stats.findIndex((s) => TERMS.some((t) => bad(s, t)));
@@ -131,7 +131,8 @@ export function lossNonFinite(metrics: UpdateMetrics, stats: readonly MinibatchS
   const raw = first ? String(first[term.key]) : "NaN";
   const scale = Math.max(Math.abs(metrics.return_mean), metrics.return_std);
   const suggestions: string[] = [];
-  if (!config.normalizeReward && !(scale < 1e4)) suggestions.push(`set \`normalizeReward: true\`: the value targets are of order ${fmt(scale)}`);
+  // GRPO's returns are group-normalised advantages and normalizeReward does not apply to it.
+  if (config.algorithm !== "grpo" && !config.normalizeReward && !(scale < 1e4)) suggestions.push(`set \`normalizeReward: true\`: the value targets are of order ${fmt(scale)}`);
   if (!config.normalizeObservation && !(metrics.obs_abs_max < 1e4)) suggestions.push(`set \`normalizeObservation: true\`: observations reach ${fmt(metrics.obs_abs_max)}`);
   suggestions.push(`lower \`learningRate\` to ${fmt(config.learningRate / 10)}`);
   suggestions.push("check the env for rewards or observations near the float32 limit (3.4e38): tensors are float32");

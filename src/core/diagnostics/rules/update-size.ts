@@ -194,7 +194,9 @@ export const gradSpike: Rule = {
         learningRate: lr,
       }),
       suggestions: [
-        !config.normalizeReward ? "set `normalizeReward: true` (rare large rewards are the usual cause)" : "clip large rewards in the env",
+        config.algorithm === "grpo"
+          ? config.grpo.scaleByStd ? "clip large rewards in the env" : "set `grpo.scaleByStd: true` (divides each group's advantages by their std)"
+          : !config.normalizeReward ? "set `normalizeReward: true` (rare large rewards are the usual cause)" : "clip large rewards in the env",
         !config.normalizeObservation ? "set `normalizeObservation: true`" : "check the env for rare extreme observations",
         `lower \`learningRate\` to ${fmt(lr / 3)} (now ${fmt(lr)})`,
       ],

@@ -132,7 +132,8 @@ export const rewardScale: Rule = {
   id: "reward.scale",
   check(ctx) {
     const { settings: s, config } = ctx;
-    if (config.normalizeReward || ctx.history.length < s.window) return undefined;
+    // GRPO has no value head, and its "returns" are group-normalised advantages (normalizeReward does not apply).
+    if (config.algorithm === "grpo" || config.normalizeReward || ctx.history.length < s.window) return undefined;
     const rows = tail(ctx.history, s.window);
     const scale = series(rows, (r) => Math.max(Math.abs(r.return_mean), r.return_std));
     const value = median(scale);

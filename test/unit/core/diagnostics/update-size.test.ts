@@ -73,6 +73,14 @@ describe("grad.spike", () => {
     assert.equal(f.evidence.metric, "grad_norm");
     assert.ok(f.evidence.value !== null && f.evidence.value > 30);
   });
+  test("the first suggestion fits the algorithm: normalizeReward for PPO, grpo.scaleByStd for GRPO (which ignores normalizeReward)", () => {
+    const spikes = history(40, (u) => ({ grad_norm: u === 25 || u === 27 ? 40 : 1 + 0.2 * Math.sin(u) }));
+    assert.match(runRule(gradSpike, spikes).findings[0].suggestions[0], /normalizeReward: true/);
+    const grpo = (scaleByStd: boolean) => config({ algorithm: "grpo", grpo: { groupSize: 8, klCoef: 0.04, scaleByStd, maxRolloutSteps: 10_000 } });
+    assert.match(runRule(gradSpike, spikes, { config: grpo(false) }).findings[0].suggestions[0], /grpo\.scaleByStd: true/);
+    const withStd = runRule(gradSpike, spikes, { config: grpo(true) }).findings[0].suggestions;
+    assert.ok(!withStd.some((t) => /normalizeReward|scaleByStd/.test(t)), withStd.join("; "));
+  });
   test("a slow rise of the gradient norm (returns growing while learning) is not a spike", () => {
     assert.equal(runRule(gradSpike, history(200, (u) => ({ grad_norm: Math.exp(u / 20) }))).firedAt, undefined);
   });

@@ -63,4 +63,9 @@ describe("reward.scale", () => {
     assert.equal(runRule(rewardScale, big, { config: config({ normalizeReward: true }) }).firedAt, undefined);
     assert.equal(runRule(rewardScale, history(30, () => ({ return_mean: -160, return_std: 60 }))).firedAt, undefined);
   });
+  test("quiet for GRPO (no value head; normalizeReward does not apply), on the history that fires for PPO", () => {
+    const big = history(10, () => ({ return_mean: 2e5, return_std: 5e4 }));
+    assert.notEqual(runRule(rewardScale, big, { config: config({ algorithm: "ppo" }) }).firedAt, undefined);
+    assert.equal(runRule(rewardScale, big, { config: config({ algorithm: "grpo" }) }).firedAt, undefined);
+  });
 });
