@@ -27,6 +27,7 @@ import { RunsTreeProvider, type RunNode } from "./runs-tree";
 import { maxConcurrentRuns, runsRoot, settingsConfig } from "./settings";
 import { RunStatusBar } from "./status-bar";
 import { forkTrainer } from "./trainer-process";
+import { deleteRunDirectory, runDeleteRefusal } from "./run-delete";
 
 let manager: RunManager | undefined;
 
@@ -460,10 +461,17 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   register("ppoLab.deleteRun", async (target?: RunNode) => {
     if (target?.kind !== "past") return;
+    const busy = runDeleteRefusal(target.info.dir, runs.liveRuns().map((r) => r.runDir));
+    if (busy) {
+      void vscode.window.showWarningMessage(`PPO Lab: ${busy}`);
+      return;
+    }
     const choice = await vscode.window.showWarningMessage(`Delete run ${target.info.id} and all its files?`, { modal: true }, "Delete");
     if (choice !== "Delete") return;
     try {
-      await fs.promises.rm(target.info.dir, { recursive: true, force: true });
+      // Refused while this window or another process (ppo-lab train in a terminal, another window) trains the run.
+      const result = await deleteRunDirectory(target.info.dir, runs.liveRuns().map((r) => r.runDir));
+      if (!result.deleted) void vscode.window.showWarningMessage(`PPO Lab: ${result.reason}`);
     } catch (e) {
       void vscode.window.showErrorMessage(`PPO Lab: could not delete ${target.info.dir}: ${(e as Error).message}`);
     }
