@@ -76,6 +76,16 @@ export class GRPO extends PPO {
     this.jsReference.setWeights(source.getWeights());
   }
 
+  /**
+   * PPO's restore (resume), plus the group counter that derives each group's seed: it continues past every counter
+   * the run can have used before the checkpoint (at most one group per `groupSize` steps, so below the step count),
+   * so a resumed run does not replay the start states of its first groups.
+   */
+  override restore(state: Parameters<PPO["restore"]>[0], wallSecondsSoFar = 0): void {
+    super.restore(state, wallSecondsSoFar);
+    this.groupCounter = state.totalTimesteps;
+  }
+
   /** GRPO is critic-free: the critic is never evaluated nor trained (see the file header). */
   protected override trainsCritic(): boolean {
     return false;

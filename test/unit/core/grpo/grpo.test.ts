@@ -232,3 +232,23 @@ test("the settings the dashboard marks unused for GRPO have no effect: changing 
   assert.deepEqual([...unusedSettings({ ...config(), algorithm: "ppo" }).keys()], ["grpo"]);
   assert.equal(unusedSettings(undefined).size, 0);
 });
+
+test("a resumed GRPO run does not replay its first groups' start seeds", () => {
+  const make = () => new GRPO(new SyncVectorEnv(Array.from({ length: 4 }, () => new Seeded(false))), config());
+  const first = make();
+  Seeded.starts = [];
+  for (let u = 0; u < 3; u++) first.iterate();
+  const before = new Set(Seeded.starts.filter((x) => x !== 0));
+  const state = first.getState();
+  first.dispose();
+  const resumed = make();
+  resumed.restore(state);
+  Seeded.starts = [];
+  resumed.iterate();
+  const after = Seeded.starts.filter((x) => x !== 0);
+  assert.ok(after.length >= 8, `group resets after the resume: ${after.length}`);
+  // The restore's own env.reset(seed + 1000 * (updates + 1)) is PPO's; the groups' seeds are GRPO's.
+  const groupSeeds = after.slice(-8);
+  assert.deepEqual(groupSeeds.filter((x) => before.has(x)), [], `seeds before ${[...before].join(",")}, after ${groupSeeds.join(",")}`);
+  resumed.dispose();
+});
