@@ -32,7 +32,9 @@ test("--resume of a run another live process trains fails with the holder's pid 
   assert.equal(fs.existsSync(path.join(first.runDir, RUN_FILES.lock)), false, "the finished run's lock was released");
   const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
   try {
-    fs.writeFileSync(path.join(first.runDir, RUN_FILES.lock), JSON.stringify({ pid: holder.pid, hostname: os.hostname(), startedAt: "2026-11-29T20:00:00.000Z" }));
+    // Written after the holder started, as a real lock is (an earlier startedAt would mean a reused pid: stale).
+    const startedAt = new Date().toISOString();
+    fs.writeFileSync(path.join(first.runDir, RUN_FILES.lock), JSON.stringify({ pid: holder.pid, hostname: os.hostname(), startedAt }));
     const before = files(first.runDir);
     for (const f of [RUN_FILES.info, RUN_FILES.metrics, RUN_FILES.progress, RUN_FILES.diagnostics]) assert.ok(f in before, f);
     const messages: string[] = [];
@@ -43,7 +45,7 @@ test("--resume of a run another live process trains fails with the holder's pid 
     await assert.rejects(session.run(), (e: Error) => {
       assert.ok(e instanceof RunLockedError, String(e));
       assert.equal(e.pid, holder.pid);
-      assert.match(e.message, new RegExp(`run ${path.basename(first.runDir)} is being trained by process ${holder.pid} \\(started 2026-11-29T20:00:00.000Z\\); stop that run first, or wait for it to end`));
+      assert.match(e.message, new RegExp(`run ${path.basename(first.runDir)} is being trained by process ${holder.pid} \\(started ${startedAt.replace(/\./g, "\\.")}\\); stop that run first, or wait for it to end`));
       return true;
     });
     assert.ok(!messages.includes("started"), "no run was started");
