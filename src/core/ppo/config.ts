@@ -15,7 +15,7 @@ export type Schedule = "constant" | "linear";
 export interface PPOConfig {
   /** Environment steps to train for (summed over all env copies). */
   totalTimesteps: number;
-  /** Parallel env copies (N). */
+  /** Parallel env copies (N). GRPO runs `grpo.groupSize` copies; there N * nSteps is only the batch's minimum size. */
   nEnvs: number;
   /** Steps per env per rollout (T); the batch is N * T. */
   nSteps: number;
@@ -285,7 +285,7 @@ export const CONFIG_SCHEMA = {
   properties: {
     $schema: { type: "string" },
     totalTimesteps: { ...positiveInt, description: "Environment steps to train for (summed over env copies)." },
-    nEnvs: { ...positiveInt, maximum: 1024, description: "Parallel env copies." },
+    nEnvs: { ...positiveInt, maximum: 1024, description: "Parallel env copies. With algorithm grpo, grpo.groupSize copies run and nEnvs * nSteps is only the batch's minimum size." },
     nSteps: { ...positiveInt, description: "Steps per env per rollout; batch = nEnvs * nSteps." },
     batchSize: { ...positiveInt, description: "Minibatch size (SB3 batch_size)." },
     nMinibatches: { anyOf: [positiveInt, { type: "null" }], description: "Minibatches per epoch (CleanRL); overrides batchSize." },
