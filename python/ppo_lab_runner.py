@@ -636,10 +636,37 @@ def read_exact(f, n):
     return bytes(buf)
 
 
+def exit_when_orphaned(fifos):
+    """Ends this runner when the trainer that started it dies (e.g. kill -9 while the FIFOs are being opened: opening
+    a FIFO blocks until the other end is open, and would block forever). A daemon thread polls the parent pid; when it
+    changes, the runner removes its two FIFOs (and their folder when that is left empty) and exits at once."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                for path in fifos:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
+                try:
+                    os.rmdir(os.path.dirname(fifos[0]))
+                except OSError:
+                    pass
+                os._exit(1)
+
+    threading.Thread(target=watch, name="ppo-lab-orphan-watch", daemon=True).start()
+
+
 def serve(fifos=None):
     if fifos:
-        # Named pipes given by the trainer (POSIX): requests in, responses out. Opening cannot block: the trainer
-        # holds both ends open.
+        exit_when_orphaned(fifos)
+        # Named pipes given by the trainer (POSIX): requests in, responses out. Opening does not block while the
+        # trainer lives (it holds both ends open); if it died first, exit_when_orphaned ends the wait.
         inp = open(fifos[0], "rb", buffering=0)
         out = open(fifos[1], "wb", buffering=0)
     else:
