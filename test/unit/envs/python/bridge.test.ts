@@ -17,7 +17,7 @@ import { PythonEnvProxy, PythonVectorEnv, type PythonEnvSpec } from "../../../..
 import { RunReader } from "../../../../src/core/run/reader";
 import { TrainingSession } from "../../../../src/trainer/session";
 
-import { PYTHON as python, PYTHON_FIXTURES as FIX, PYTHON_STUBS as STUBS, setPythonPath, skipWithoutNumpy } from "../../../fixtures/python/python-test-env";
+import { processRunning as running, PYTHON as python, PYTHON_FIXTURES as FIX, PYTHON_STUBS as STUBS, setPythonPath, skipWithoutNumpy } from "../../../fixtures/python/python-test-env";
 
 const skip = skipWithoutNumpy();
 
@@ -25,15 +25,6 @@ function spec(file: string, extra: Partial<PythonEnvSpec> = {}): PythonEnvSpec {
   return { python, target: path.join(FIX, file), maxEpisodeSteps: 0, stepTimeoutMs: 10_000, cwd: FIX, env: { PYTHONPATH: STUBS }, ...extra };
 }
 
-/** True while `pid` is a live (non-zombie) process. */
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 function lineOf(file: string, marker: string): number {
   return fs.readFileSync(path.join(FIX, file), "utf8").split("\n").findIndex((l) => l.includes(marker)) + 1;

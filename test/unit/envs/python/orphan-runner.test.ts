@@ -9,18 +9,9 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PYTHON, skipWithoutNumpy } from "../../../fixtures/python/python-test-env";
+import { processRunning as alive, PYTHON, skipWithoutNumpy } from "../../../fixtures/python/python-test-env";
 
 const RUNNER = path.resolve(__dirname, "../../../../python/ppo_lab_runner.py");
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 test("a runner orphaned while opening its FIFOs exits and removes them", { skip: process.platform === "win32" ? "no FIFOs" : skipWithoutNumpy() }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppo-lab-py-orphan-"));
