@@ -32,17 +32,22 @@ function canonical(p: string): string {
  * @param liveRunDirs as for {@link deleteRunDirectory}.
  */
 export function runDeleteRefusal(dir: string, liveRunDirs: readonly (string | undefined)[]): string | undefined {
-  const id = path.basename(dir);
   const target = canonical(dir);
   if (liveRunDirs.some((d) => d !== undefined && canonical(d) === target)) {
-    return `run ${id} is training in this window; stop that run first, then delete it.`;
+    return `run ${path.basename(dir)} is training in this window; stop that run first, then delete it.`;
   }
   try {
     const holder = runLockHolder(dir);
-    return holder ? `${new RunLockedError(dir, holder).message} The run was not deleted.` : undefined;
+    return holder ? lockRefusal(dir, new RunLockedError(dir, holder)) : undefined;
   } catch (e) {
-    return `could not check whether run ${id} is being trained: ${(e as Error).message} The run was not deleted.`;
+    return lockRefusal(dir, e as Error);
   }
+}
+
+/** The refusal for a lock that is held (RunLockedError) or could not be read or taken (any other error). */
+function lockRefusal(dir: string, e: Error): string {
+  const why = e instanceof RunLockedError ? e.message : `could not check whether run ${path.basename(dir)} is being trained: ${e.message}`;
+  return `${why} The run was not deleted.`;
 }
 
 /**
@@ -56,15 +61,13 @@ export function runDeleteRefusal(dir: string, liveRunDirs: readonly (string | un
  *   deletion is released in that case.
  */
 export async function deleteRunDirectory(dir: string, liveRunDirs: readonly (string | undefined)[]): Promise<DeleteRunResult> {
-  const id = path.basename(dir);
   const refusal = runDeleteRefusal(dir, liveRunDirs);
   if (refusal) return { deleted: false, reason: refusal };
   let release: () => void;
   try {
     release = acquireRunLock(dir);
   } catch (e) {
-    if (e instanceof RunLockedError) return { deleted: false, reason: `${e.message} The run was not deleted.` };
-    if (e instanceof RunDirError) return { deleted: false, reason: `could not check whether run ${id} is being trained: ${e.message} The run was not deleted.` };
+    if (e instanceof RunDirError) return { deleted: false, reason: lockRefusal(dir, e) }; // RunLockedError included
     throw e;
   }
   try {

@@ -243,8 +243,7 @@ export class TrainingSession {
     if (!config.rewardModel) return envs;
     const file = path.resolve(cwd, config.rewardModel);
     const wrapped = wrapWithLearnedReward(envs, readRewardModelFile(file), file, config.statsWindowSize);
-    this.trueReturns = wrapped.log;
-    this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
+    this.adoptTrueReturns(wrapped.log, file);
     return wrapped.envs;
   }
 
@@ -258,13 +257,18 @@ export class TrainingSession {
     const file = path.resolve(cwd, config.rewardModel);
     try {
       const wrapped = wrapVectorWithLearnedReward(env, readRewardModelFile(file), file, config.statsWindowSize);
-      this.trueReturns = wrapped.log;
-      this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
+      this.adoptTrueReturns(wrapped.log, file);
       return wrapped.env;
     } catch (e) {
       env.close();
       throw e;
     }
+  }
+
+  /** The true returns of a run on the learned reward of `file` go to `log` (`true_ep_rew_mean`); says so once. */
+  private adoptTrueReturns(log: TrueReturnLog, file: string): void {
+    this.trueReturns = log;
+    this.emit({ type: "log", level: "info", message: `training on the learned reward of ${file}; the env's own return is logged as true_ep_rew_mean` });
   }
 
   /** Saves `state` (default: the current state) as a checkpoint. */

@@ -15,7 +15,7 @@ import type { EpisodeRecord, VectorEnv } from "../envs/vector-env";
 import { RolloutBuffer } from "../ppo/buffer";
 import type { PPOConfig } from "../ppo/config";
 import { JsActorCritic } from "../ppo/js-policy";
-import { PPO, type UpdateMetrics } from "../ppo/ppo";
+import { PPO, type PPOState, type UpdateMetrics } from "../ppo/ppo";
 import type { PolicySnapshot } from "../replay/recorder";
 import { Rng } from "../rng";
 import { groupAdvantages } from "./advantages";
@@ -81,7 +81,7 @@ export class GRPO extends PPO {
    * the run can have used before the checkpoint (at most one group per `groupSize` steps, so below the step count),
    * so a resumed run does not replay the start states of its first groups.
    */
-  override restore(state: Parameters<PPO["restore"]>[0], wallSecondsSoFar = 0): void {
+  override restore(state: PPOState, wallSecondsSoFar = 0): void {
     super.restore(state, wallSecondsSoFar);
     this.groupCounter = state.totalTimesteps;
   }

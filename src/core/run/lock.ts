@@ -102,10 +102,10 @@ function pidAlive(pid: number): boolean {
  * reused); another pid is alive when it exists and, where its start time is known (Linux), it started no later than
  * the lock's `startedAt` (plus slack): a process started after the lock was written reuses a dead writer's pid.
  */
-function holderAlive(file: string, holder: RunLockHolder, text: string): boolean {
+function holderAlive(holder: RunLockHolder, text: string): boolean {
   if (holder.hostname !== os.hostname()) return true;
   // Compared by content, not by path: the same folder may be reached by another path (relative, symlink).
-  if (holder.pid === process.pid) return held.get(file) === text || [...held.values()].includes(text);
+  if (holder.pid === process.pid) return [...held.values()].includes(text);
   if (!pidAlive(holder.pid)) return false;
   return !startedAfterLock(holder);
 }
@@ -216,7 +216,7 @@ export function runLockHolder(runDir: string): RunLockHolder | undefined {
   const text = readText(file);
   if (text === undefined) return undefined;
   const holder = parseHolder(text);
-  return holder && holderAlive(file, holder, text) ? holder : undefined;
+  return holder && holderAlive(holder, text) ? holder : undefined;
 }
 
 /** Creates the lock file with O_EXCL. Returns false if it already exists. */
@@ -262,7 +262,7 @@ export function acquireRunLock(runDir: string, now: Date = new Date()): () => vo
     const existing = readText(file);
     if (existing === undefined) continue; // released meanwhile: create it again
     const holder = parseHolder(existing);
-    if (holder && holderAlive(file, holder, existing)) throw new RunLockedError(runDir, holder);
+    if (holder && holderAlive(holder, existing)) throw new RunLockedError(runDir, holder);
     if (attempt === 2) break;
     // Stale: move it aside, and put it back if another writer replaced it between our read and the move.
     const aside = `${file}.stale-${process.pid}-${randomHex()}`;
